@@ -1,0 +1,282 @@
+"""The SQL unit of work: one connection, one transaction, the repositories bound to it."""
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any, Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from ...domain.orders.clock import WorkCalendar
+from ...domain.orders.policy import DeadlinePolicy, Mode
+from ...domain.org import Unit, UnitKind
+from .orders_repo import SqlOrderRepository
+from .tables import (api_tokens, audit_log, calendar_days, categories, deadline_policies, district_settings, notifications,
+                     orders, outbox, special_groups, units, users)
+
+
+def unit_from_row(r: Any) -> Unit:
+    m = dict(r._mapping)
+    m["kind"] = UnitKind(m["kind"])
+    return Unit(**m)
+
+
+class SqlUnitRepository:
+    def __init__(self, conn: Connection):
+        self.conn = conn
+        self._cache: dict[Any, Unit | None] = {}
+
+    def get(self, unit_id: int) -> Unit | None:
+        if unit_id not in self._cache:
+            row = self.conn.execute(sa.select(units).where(units.c.id == unit_id)).first()
+            self._cache[unit_id] = unit_from_row(row) if row else None
+        return self._cache[unit_id]
+
+    def by_code(self, code: str) -> Unit | None:
+        row = self.conn.execute(sa.select(units).where(units.c.code == code)).first()
+        return unit_from_row(row) if row else None
+
+    def center(self) -> Unit | None:
+        if "center" not in self._cache:
+            row = self.conn.execute(sa.select(units).where(units.c.kind == "center").order_by(units.c.id)).first()
+            self._cache["center"] = unit_from_row(row) if row else None
+        return self._cache["center"]
+
+    def add(self, *, code: str, name: str, kind: str, parent: Unit | None, **contacts: str) -> Unit:
+        uid = self.conn.execute(
+            sa.insert(units).values(code=code, name=name, kind=kind, parent_id=parent.id if parent else None, path="",
+                                    **{k: v for k, v in contacts.items() if v is not None}).returning(units.c.id)
+        ).scalar_one()
+        path = f"{parent.path if parent else '/'}{uid}/"
+        self.conn.execute(sa.update(units).where(units.c.id == uid).values(path=path))
+        self._cache.pop(uid, None)
+        return self.get(uid)
+
+    def is_within(self, unit_id: int, ancestor_id: int) -> bool:
+        if unit_id == ancestor_id:
+            return True
+        u, a = self.get(unit_id), self.get(ancestor_id)
+        return bool(u and a and u.path.startswith(a.path))
+
+
+class SqlCatalogRepository:
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def category_exists(self, code: str) -> bool:
+        return self.conn.execute(
+            sa.select(categories.c.code).where(categories.c.code == code, categories.c.active)
+        ).first() is not None
+
+    def special_group_codes(self) -> set[str]:
+        return set(self.conn.execute(sa.select(special_groups.c.code)).scalars())
+
+
+class SqlPolicyRepository:
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def all(self) -> list[DeadlinePolicy]:
+        out = []
+        for r in self.conn.execute(sa.select(deadline_policies).order_by(deadline_policies.c.id)):
+            out.append(DeadlinePolicy.from_dict({**r.body, "id": r.id, "version": r.version}))
+        return out
+
+    def upsert(self, policy: DeadlinePolicy, actor_id: int | None, now: datetime) -> DeadlinePolicy:
+        t = deadline_policies
+        cat = policy.category or ""
+        row = self.conn.execute(
+            sa.select(t.c.id, t.c.version).where(t.c.mode == str(policy.mode), t.c.urgency == str(policy.urgency),
+                                                 t.c.category == cat)
+        ).first()
+        body = policy.to_dict()
+        body.pop("id", None)
+        if row is None:
+            pid = self.conn.execute(
+                sa.insert(t).values(mode=str(policy.mode), urgency=str(policy.urgency), category=cat, body=body,
+                                    version=1, updated_by=actor_id, updated_at=now).returning(t.c.id)
+            ).scalar_one()
+            version = 1
+        else:
+            pid, version = row.id, row.version + 1
+            body["version"] = version
+            self.conn.execute(sa.update(t).where(t.c.id == pid).values(body=body, version=version,
+                                                                       updated_by=actor_id, updated_at=now))
+        return DeadlinePolicy.from_dict({**body, "id": pid, "version": version})
+
+    def _setting(self, key: str, default: Any) -> Any:
+        row = self.conn.execute(sa.select(district_settings.c.value).where(district_settings.c.key == key)).first()
+        return default if row is None else row.value
+
+    def _put(self, key: str, value: Any, actor_id: int | None, now: datetime) -> None:
+        t = district_settings
+        res = self.conn.execute(sa.update(t).where(t.c.key == key).values(value=value, updated_by=actor_id,
+                                                                          updated_at=now))
+        if res.rowcount == 0:
+            self.conn.execute(sa.insert(t).values(key=key, value=value, updated_by=actor_id, updated_at=now))
+
+    def mode(self) -> Mode:
+        return Mode(self._setting("mode", "epidemic"))
+
+    def set_mode(self, mode: Mode, actor_id: int | None, now: datetime) -> None:
+        self._put("mode", str(mode), actor_id, now)
+
+    def calendar(self) -> WorkCalendar:
+        hours = self._setting("work_hours", {})
+        holidays, workdays = set(), set()
+        for r in self.conn.execute(sa.select(calendar_days)):
+            (holidays if r.kind == "holiday" else workdays).add(r.day if isinstance(r.day, date) else date.fromisoformat(r.day))
+        return WorkCalendar(
+            tz=hours.get("tz", "Asia/Shanghai"),
+            day_start=time.fromisoformat(hours.get("day_start", "09:00")),
+            day_end=time.fromisoformat(hours.get("day_end", "17:30")),
+            weekend=frozenset(hours.get("weekend", (5, 6))),
+            holidays=frozenset(holidays), workdays=frozenset(workdays),
+        )
+
+
+class SqlNoticeRepository:
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def inapp(self, items: Iterable[dict[str, Any]]) -> None:
+        rows = [{"user_id": None, "unit_id": None, "dedup_key": None, **i} for i in items]
+        if rows:
+            self.conn.execute(sa.insert(notifications), rows)
+
+    def outbox(self, items: Iterable[dict[str, Any]]) -> None:
+        rows = [{"status": "pending", "attempts": 0, "next_attempt_at": i["created_at"], "dedup_key": None, **i}
+                for i in items]
+        if rows:
+            self.conn.execute(sa.insert(outbox), rows)
+
+
+class SqlAuditRepository:
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def add(self, at: datetime, actor_id: int | None, action: str, target_type: str, target_id: str,
+            detail: dict[str, Any]) -> None:
+        self.conn.execute(sa.insert(audit_log).values(at=at, actor_id=actor_id, action=action,
+                                                      target_type=target_type, target_id=target_id, detail=detail))
+
+
+class SqlUnitOfWork:
+    """``with uow: ...; uow.commit()`` — leaving the block without commit rolls back."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.conn: Connection | None = None
+
+    def __enter__(self) -> "SqlUnitOfWork":
+        self.conn = self.engine.connect()
+        self._tx = self.conn.begin()
+        c = self.conn
+        self.orders = SqlOrderRepository(c)
+        self.units = SqlUnitRepository(c)
+        self.catalog = SqlCatalogRepository(c)
+        self.policies = SqlPolicyRepository(c)
+        self.notices = SqlNoticeRepository(c)
+        self.audit = SqlAuditRepository(c)
+        self.users = SqlUserRepository(c)
+        self.reference = SqlReferenceRepository(c)
+        self.outbox = SqlOutboxRepository(c)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        try:
+            if self._tx.is_active:
+                self._tx.rollback()
+        finally:
+            assert self.conn is not None
+            self.conn.close()
+            self.conn = None
+
+    def commit(self) -> None:
+        self._tx.commit()
+
+    def rollback(self) -> None:
+        self._tx.rollback()
+
+
+class SqlUserRepository:
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def by_username(self, username: str) -> dict | None:
+        row = self.conn.execute(sa.select(users).where(users.c.username == username)).first()
+        return dict(row._mapping) if row else None
+
+    def add(self, values: dict) -> int:
+        return self.conn.execute(sa.insert(users).values(**values).returning(users.c.id)).scalar_one()
+
+    def add_token(self, token_hash: str, user_id: int, now: datetime, expires: datetime) -> None:
+        self.conn.execute(sa.insert(api_tokens).values(token_hash=token_hash, user_id=user_id, created_at=now,
+                                                       expires_at=expires))
+
+    def by_token(self, token_hash: str, now: datetime) -> dict | None:
+        row = self.conn.execute(
+            sa.select(users).join(api_tokens, api_tokens.c.user_id == users.c.id)
+            .where(api_tokens.c.token_hash == token_hash, api_tokens.c.expires_at > now)
+        ).first()
+        return dict(row._mapping) if row else None
+
+    def delete_token(self, token_hash: str) -> None:
+        self.conn.execute(sa.delete(api_tokens).where(api_tokens.c.token_hash == token_hash))
+
+
+
+class SqlReferenceRepository:
+    """Categories, special groups and district settings, for install and admin."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def add_category(self, code: str, name: str, en: str, about: str, parent: str | None) -> int:
+        if self.conn.execute(sa.select(categories.c.code).where(categories.c.code == code)).first():
+            return 0
+        self.conn.execute(sa.insert(categories).values(code=code, name=name, en=en, about=about, parent_code=parent))
+        return 1
+
+    def add_special_group(self, code: str, name: str, en: str) -> int:
+        if self.conn.execute(sa.select(special_groups.c.code).where(special_groups.c.code == code)).first():
+            return 0
+        self.conn.execute(sa.insert(special_groups).values(code=code, name=name, en=en))
+        return 1
+
+    def setting(self, key: str) -> Any:
+        row = self.conn.execute(sa.select(district_settings.c.value).where(district_settings.c.key == key)).first()
+        return None if row is None else row.value
+
+
+class SqlOutboxRepository:
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def claim(self, now: datetime, channels: list[str], limit: int, lease_until: datetime) -> list[dict]:
+        o = outbox
+        free = sa.or_(o.c.claimed_until.is_(None), o.c.claimed_until < now)
+        rows = self.conn.execute(
+            sa.select(o, orders.c.number.label("order_number")).select_from(o.outerjoin(orders, orders.c.id == o.c.order_id))
+            .where(o.c.status == "pending", o.c.next_attempt_at <= now, o.c.channel.in_(channels), free)
+            .order_by(o.c.next_attempt_at, o.c.id).limit(limit)
+        ).all()
+        claimed = []
+        for r in rows:
+            res = self.conn.execute(sa.update(o).where(o.c.id == r.id, o.c.status == "pending", free)
+                                    .values(claimed_until=lease_until))
+            if res.rowcount == 1:
+                claimed.append(dict(r._mapping))
+        return claimed
+
+    def mark_sent(self, msg_id: int, now: datetime, attempts: int) -> None:
+        self.conn.execute(sa.update(outbox).where(outbox.c.id == msg_id).values(
+            status="sent", sent_at=now, attempts=attempts, claimed_until=None, last_error=None))
+
+    def mark_failed(self, msg_id: int, now: datetime, attempts: int, error: str) -> None:
+        self.conn.execute(sa.update(outbox).where(outbox.c.id == msg_id).values(
+            status="failed", attempts=attempts, claimed_until=None, last_error=error[:2000]))
+
+    def retry_later(self, msg_id: int, at: datetime, attempts: int, error: str) -> None:
+        self.conn.execute(sa.update(outbox).where(outbox.c.id == msg_id).values(
+            next_attempt_at=at, attempts=attempts, claimed_until=None, last_error=error[:2000]))

@@ -1,0 +1,62 @@
+"""Wires adapters into use cases from settings. Tests call it with their own settings and fakes."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable
+
+from sqlalchemy.engine import Engine
+
+from .adapters.crypto.passwords import Argon2Hasher
+from .adapters.db.engine import make_engine
+from .adapters.db.uow import SqlUnitOfWork
+from .app.identity import PasswordHasher
+from .app.notify.ports import Transport
+from .settings import Settings, load_settings
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Container:
+    settings: Settings
+    engine: Engine
+    hasher: PasswordHasher
+    now: Callable[[], datetime] = utcnow
+    transports: dict[str, Transport] = field(default_factory=dict)
+
+    def uow(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine)
+
+
+def default_transports(settings: Settings) -> dict[str, Transport]:
+    from .adapters.notify.sms import SmsGatewayTransport
+    from .adapters.notify.smtp import SmtpTransport
+    from .adapters.notify.webhook import WebhookTransport
+
+    out: dict[str, Transport] = {}
+    if settings.smtp_host:
+        out["email"] = SmtpTransport(settings.smtp_host, settings.smtp_port, settings.smtp_sender,
+                                     username=settings.smtp_username or None, password=settings.smtp_password or None,
+                                     starttls=settings.smtp_starttls)
+    if settings.sms_gateway_url:
+        out["sms"] = SmsGatewayTransport(settings.sms_gateway_url, template=settings.sms_template,
+                                         api_key=settings.sms_api_key or None)
+    if settings.webhook_enabled:
+        out["webhook"] = WebhookTransport()
+    return out
+
+
+def bootstrap(settings: Settings | None = None, *, engine: Engine | None = None,
+              now: Callable[[], datetime] | None = None, hasher: PasswordHasher | None = None,
+              transports: dict[str, Transport] | None = None) -> Container:
+    settings = settings or load_settings()
+    return Container(
+        settings=settings,
+        engine=engine or make_engine(settings.database_url),
+        hasher=hasher or Argon2Hasher(),
+        now=now or utcnow,
+        transports=default_transports(settings) if transports is None else transports,
+    )

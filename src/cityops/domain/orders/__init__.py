@@ -1,0 +1,1 @@
+"""Work orders: states, transitions, deadlines. Pure rules, no I/O, no clock."""
