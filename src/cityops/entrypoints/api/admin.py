@@ -1,7 +1,8 @@
 """/api/v1 admin: org tree, users, deadline policies, district mode; auth; inbox; statistics."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -15,10 +16,10 @@ from ...domain.roles import Actor, Role
 from .deps import Box, CurrentActor, Now, require
 from .schemas import STD, LoginIn, LoginOut, ModeIn, PolicyIn, UnitIn, UserIn, errors
 
-auth = APIRouter(prefix="/api/v1/auth", tags=["auth"])
-admin = APIRouter(prefix="/api/v1", tags=["admin"])
-me = APIRouter(prefix="/api/v1", tags=["inbox"])
-stats = APIRouter(prefix="/api/v1/stats", tags=["statistics"])
+auth = APIRouter(prefix="/api/v1/auth", tags=["auth"], responses=errors(422))
+admin = APIRouter(prefix="/api/v1", tags=["admin"], responses=errors(401, 422))
+me = APIRouter(prefix="/api/v1", tags=["inbox"], responses=errors(401, 422))
+stats = APIRouter(prefix="/api/v1/stats", tags=["statistics"], responses=errors(401, 422))
 
 Admin = Annotated[Actor, Depends(require(Role.ADMIN))]
 
@@ -116,11 +117,13 @@ def read(ids: list[int], actor: CurrentActor, box: Box, now: Now) -> dict[str, i
 
 @stats.get("", responses=STD, summary="Statistics for a window: counts, rates, growth, urgent, special groups")
 def statistics(actor: CurrentActor, box: Box, now: Now,
-               start: datetime | None = Query(None, alias="from", description="default: 7 days ago"),
-               end: datetime | None = Query(None, alias="to", description="default: now"),
+               start: datetime | None = Query(None, alias="from", description="default: 7 days before `to`"),
+               end: datetime | None = Query(None, alias="to", description="default: the end of today (local time)"),
                category: str | None = None, unit: str | None = None, channel: str | None = None,
                urgency: Annotated[list[str] | None, Query()] = None) -> dict[str, Any]:
-    end = end or now
+    if end is None:  # default: the last 7 local calendar days, today included
+        local = now.astimezone(ZoneInfo(box.settings.timezone))
+        end = datetime.combine(local.date() + timedelta(days=1), time(0), local.tzinfo)
     start = start or end - timedelta(days=7)
     if start.tzinfo is None or end.tzinfo is None:
         raise InvalidInput("from/to 需要带时区 (from/to need a timezone, e.g. 2022-03-25T00:00:00+08:00)", field="from")

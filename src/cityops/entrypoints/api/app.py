@@ -67,7 +67,10 @@ def create_app(container: Container, *, workers=None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
-        return JSONResponse({"error": "http_" + str(exc.status_code), "message": str(exc.detail), "field": None},
+        message = str(exc.detail)
+        if exc.status_code == 400 and "parsing the body" in message:
+            message = "请求体无法解析：需要 UTF-8 编码的 JSON (body could not be parsed: send UTF-8 encoded JSON)"
+        return JSONResponse({"error": "http_" + str(exc.status_code), "message": message, "field": None},
                             status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
     @app.get("/healthz", tags=["ops"], summary="Liveness and database check")

@@ -1,5 +1,4 @@
 """/api/v1/orders — intake, lists, detail with timeline, and every lifecycle action."""
-from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any, Callable
@@ -13,11 +12,11 @@ from ...domain.orders.lifecycle import allowed_actions
 from ...domain.orders.model import Order
 from ...domain.roles import HANDLING_ROLES
 from .deps import Box, CurrentActor, Now
-from .schemas import (STD, CallbackIn, DirectReplyIn, DispatchIn, ExtensionDecisionIn, ExtensionIn, FeedbackIn,
+from .schemas import (STD, errors, CallbackIn, DirectReplyIn, DispatchIn, ExtensionDecisionIn, ExtensionIn, FeedbackIn,
                       MergeIn, NoteIn, OrderDetail, OrderIn, OrderOut, OrderPage, PreContactIn, ReasonIn,
                       RequiredNoteIn, RevealIn, RevealOut, SuperviseIn, TransferIn)
 
-router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
+router = APIRouter(prefix="/api/v1/orders", tags=["orders"], responses=errors(401, 422))
 
 
 def order_out(o: Order, now: datetime) -> dict[str, Any]:
