@@ -1,0 +1,1 @@
+"""Real notification transports: SMTP email, group-robot webhooks and an SMS gateway."""
