@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from .adapters.crypto.passwords import Argon2Hasher
 from .adapters.db.engine import make_engine
 from .adapters.db.uow import SqlUnitOfWork
+from .adapters.files import DiskFileStore
 from .app.identity import PasswordHasher
 from .app.notify.ports import Transport
 from .settings import Settings, load_settings
@@ -29,6 +30,10 @@ class Container:
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine)
+
+    @property
+    def files(self) -> DiskFileStore:
+        return DiskFileStore(self.settings.media_dir)
 
 
 def default_transports(settings: Settings) -> dict[str, Transport]:

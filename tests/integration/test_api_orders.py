@@ -193,3 +193,22 @@ def test_openapi_declares_error_responses_for_every_operation(api):
             codes = set(op["responses"])
             assert "401" in codes or path == "/api/v1/auth/login", (method, path)
             assert "422" in codes, (method, path)
+
+
+def test_feedback_carries_a_photo_uploaded_to_the_order(api):
+    n = api.new_order(dispatch_to="S1")["number"]
+    api.post("s1", f"/api/v1/orders/{n}/accept", json={})
+    png = b"\x89PNG\r\n\x1a\n" + b"0" * 100
+    r = api.post("s1", f"/api/v1/orders/{n}/attachments", files={"file": ("现场.png", png, "image/png")})
+    assert r.status_code == 201, r.text
+    att = r.json()["id"]
+    assert api.post("s1", f"/api/v1/orders/{n}/attachments", files={"file": ("x.exe", b"MZ", "application/x-msdownload")}).status_code == 422
+    other = api.new_order(dispatch_to="S1")["number"]
+    r = api.post("s1", f"/api/v1/orders/{other}/progress", json={"note": "x", "attachment_ids": [att]})
+    assert r.status_code == 422 and r.json()["field"] == "attachment_ids"
+    r = api.post("s1", f"/api/v1/orders/{n}/feedback", json={"result": "已清理", "resolved": True, "attachment_ids": [att]})
+    assert r.status_code == 200
+    tl = api.get("op", f"/api/v1/orders/{n}").json()["timeline"]
+    assert tl[-1]["data"]["attachment_ids"] == [att]
+    assert api.get("op", f"/api/v1/orders/{n}/attachments/{att}").content == png
+    assert api.get("s2", f"/api/v1/orders/{n}/attachments/{att}").status_code == 404

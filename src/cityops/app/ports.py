@@ -53,6 +53,12 @@ class AuditRepository(Protocol):
             detail: dict[str, Any]) -> None: ...
 
 
+class AttachmentRepository(Protocol):
+    def add(self, **values: Any) -> int: ...
+    def ids_of(self, order_id: int) -> set[int]: ...
+    def get(self, att_id: int) -> dict | None: ...
+
+
 class UnitOfWork(Protocol):
     orders: OrderRepository
     units: UnitRepository
@@ -60,6 +66,7 @@ class UnitOfWork(Protocol):
     policies: PolicyRepository
     notices: NoticeRepository
     audit: AuditRepository
+    attachments: AttachmentRepository
 
     def __enter__(self) -> "UnitOfWork": ...
     def __exit__(self, *exc: Any) -> None: ...

@@ -11,7 +11,7 @@ from ...domain.orders.clock import WorkCalendar
 from ...domain.orders.policy import DeadlinePolicy, Mode
 from ...domain.org import Unit, UnitKind
 from .orders_repo import SqlOrderRepository
-from .tables import (api_tokens, audit_log, calendar_days, categories, deadline_policies, district_settings, notifications,
+from .tables import (api_tokens, attachments, audit_log, calendar_days, categories, deadline_policies, district_settings, notifications,
                      orders, outbox, special_groups, units, users)
 
 
@@ -181,6 +181,7 @@ class SqlUnitOfWork:
         self.users = SqlUserRepository(c)
         self.reference = SqlReferenceRepository(c)
         self.outbox = SqlOutboxRepository(c)
+        self.attachments = SqlAttachmentRepository(c)
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -280,3 +281,18 @@ class SqlOutboxRepository:
     def retry_later(self, msg_id: int, at: datetime, attempts: int, error: str) -> None:
         self.conn.execute(sa.update(outbox).where(outbox.c.id == msg_id).values(
             next_attempt_at=at, attempts=attempts, claimed_until=None, last_error=error[:2000]))
+
+
+class SqlAttachmentRepository:
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def add(self, **values: Any) -> int:
+        return self.conn.execute(sa.insert(attachments).values(**values).returning(attachments.c.id)).scalar_one()
+
+    def ids_of(self, order_id: int) -> set[int]:
+        return set(self.conn.execute(sa.select(attachments.c.id).where(attachments.c.order_id == order_id)).scalars())
+
+    def get(self, att_id: int) -> dict | None:
+        row = self.conn.execute(sa.select(attachments).where(attachments.c.id == att_id)).first()
+        return dict(row._mapping) if row else None

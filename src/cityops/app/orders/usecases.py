@@ -82,9 +82,12 @@ def _record(uow: UnitOfWork, order: Order, events) -> None:
 
 
 def _act(uow: UnitOfWork, actor: Actor, number: str, now: datetime,
-         step: Callable[[Order, Clock], lc.Outcome], *, unit_action: bool = False, co_ok: bool = False) -> Order:
+         step: Callable[[Order, Clock], lc.Outcome], *, unit_action: bool = False, co_ok: bool = False,
+         attachment_ids: Iterable[int] = ()) -> Order:
     with uow:
         order = load_visible(uow, actor, number, lock=True)
+        if attachment_ids:
+            _check_attachments(uow, order.id, attachment_ids)
         if unit_action and actor.role in HANDLING_ROLES and not _handles_lead(uow, actor, order):
             if not (co_ok and can_see(uow, actor, order)):
                 raise NotAllowed(f"只有主办单位可以办理工单 {number} (only the lead unit may do this)")
@@ -92,6 +95,13 @@ def _act(uow: UnitOfWork, actor: Actor, number: str, now: datetime,
         saved = _persist(uow, step(order, clock), clock, now)
         uow.commit()
         return saved
+
+
+def _check_attachments(uow: UnitOfWork, order_id: int, ids: Iterable[int]) -> None:
+    wanted = set(ids)
+    missing = sorted(wanted - uow.attachments.ids_of(order_id))
+    if missing:
+        raise InvalidInput(f"附件 {missing} 不属于该工单 (attachments not on this order)", field="attachment_ids")
 
 
 # ---------------------------------------------------------------- intake
@@ -165,14 +175,14 @@ def add_progress(uow: UnitOfWork, actor: Actor, number: str, note: str, now: dat
                  attachment_ids: Iterable[int] = ()) -> Order:
     ids = list(attachment_ids)
     return _act(uow, actor, number, now, lambda o, c: lc.add_progress(o, actor, now, c, note, ids),
-                unit_action=True, co_ok=True)
+                unit_action=True, co_ok=True, attachment_ids=ids)
 
 
 def submit_feedback(uow: UnitOfWork, actor: Actor, number: str, result: str, resolved: bool, now: datetime,
                     attachment_ids: Iterable[int] = ()) -> Order:
     ids = list(attachment_ids)
     return _act(uow, actor, number, now, lambda o, c: lc.submit_feedback(o, actor, now, c, result, resolved, ids),
-                unit_action=True)
+                unit_action=True, attachment_ids=ids)
 
 
 def record_callback(uow: UnitOfWork, actor: Actor, number: str, satisfaction: str, solved: bool, now: datetime,

@@ -1,9 +1,13 @@
 """/api/v1/orders — intake, lists, detail with timeline, and every lifecycle action."""
 
 from datetime import datetime
+from urllib.parse import quote
 from typing import Annotated, Any, Callable
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, File, Query, UploadFile
+from fastapi.responses import Response
+
+from ...app.orders.attachments import add_attachment
 
 from ...adapters.db import views
 from ...app.orders import usecases as uc
@@ -133,3 +137,24 @@ _action("supervise", "督办 — mark or unmark for the supervision queue", Supe
              summary="The caller's full name and phone (audited; for roles that need them)")
 def reveal(number: str, body: RevealIn, actor: CurrentActor, box: Box, now: Now):
     return uc.reveal_caller(box.uow(), actor, number, now, body.purpose)
+
+
+@router.post("/{number}/attachments", status_code=201, responses=errors(403, 404),
+             summary="Upload a photo or document to an order (then cite its id in progress or feedback)")
+async def upload(number: str, actor: CurrentActor, box: Box, now: Now, file: UploadFile = File(...)):
+    limit = box.settings.max_upload_bytes
+    data = await file.read(limit + 1)
+    return add_attachment(box.uow(), box.files, actor, number, file.filename or "", file.content_type or "",
+                          data, now, limit)
+
+
+@router.get("/{number}/attachments/{attachment_id}", responses=STD, response_class=Response,
+            summary="Download an attachment of an order in the caller's scope")
+def download(number: str, attachment_id: int, actor: CurrentActor, box: Box):
+    with box.uow() as uow:
+        order = uc.load_visible(uow, actor, number)
+        att = uow.attachments.get(attachment_id)
+    if att is None or att["order_id"] != order.id:
+        raise NotFound(f"附件 {attachment_id} 不存在 (attachment not found)", field="attachment_id")
+    return Response(box.files.get(att["sha256"]), media_type=att["content_type"],
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(att['filename'])}"})
