@@ -67,3 +67,17 @@ def test_admin_builds_the_org_tree_and_users(api):
     assert r.status_code == 200 and r.json()["role"] == "unit_handler"
     assert api.post("adm", "/api/v1/users", json={"username": "c9", "password": "long-enough", "role": "unit_handler", "unit": "S1C9"}).status_code == 409
     assert api.post("adm", "/api/v1/users", json={"username": "c10", "password": "short", "role": "unit_handler", "unit": "S1C9"}).json()["field"] == "password"
+
+
+def test_holidays_in_the_calendar_push_normal_mode_deadlines(api):
+    api.put("adm", "/api/v1/mode", json={"mode": "normal"})
+    cal = {"day_start": "09:00", "day_end": "17:30", "weekend": [5, 6],
+           "days": [{"day": "2022-03-28", "kind": "holiday", "name": "测试假日"}]}
+    r = api.put("adm", "/api/v1/calendar", json=cal)
+    assert r.status_code == 200 and r.json()["days"] == [{"day": "2022-03-28", "kind": "holiday"}]
+    o = api.new_order(urgency="normal")  # Friday 09:00; Monday is now a holiday
+    assert o["resolve_due_at"].startswith("2022-04-01T09:30")  # Friday 17:30 in Shanghai
+    assert api.put("adm", "/api/v1/calendar", json=cal | {"day_end": "08:00"}).status_code == 422
+    assert api.put("adm", "/api/v1/calendar", json=cal | {"days": [{"day": "2022-02-30", "kind": "holiday"}]}).status_code == 422
+    assert api.put("sup", "/api/v1/calendar", json=cal).status_code == 403
+    assert api.get("op", "/api/v1/calendar").json()["days"] == [{"day": "2022-03-28", "kind": "holiday"}]

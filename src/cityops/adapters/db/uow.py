@@ -121,6 +121,12 @@ class SqlPolicyRepository:
     def set_mode(self, mode: Mode, actor_id: int | None, now: datetime) -> None:
         self._put("mode", str(mode), actor_id, now)
 
+    def set_calendar(self, hours: dict, days: list, actor_id: int | None, now: datetime) -> None:
+        self._put("work_hours", hours, actor_id, now)
+        self.conn.execute(sa.delete(calendar_days))
+        if days:
+            self.conn.execute(sa.insert(calendar_days), [{"day": d, "kind": k, "name": n} for d, k, n in days])
+
     def calendar(self) -> WorkCalendar:
         hours = self._setting("work_hours", {})
         holidays, workdays = set(), set()

@@ -62,3 +62,49 @@ def set_mode(uow: UnitOfWork, actor: Actor, mode: str, now: datetime) -> Mode:
         uow.audit.add(now, actor.user_id, "mode_changed", "district", "mode", {"before": str(before), "after": str(m)})
         uow.commit()
     return m
+
+
+def get_calendar(uow: UnitOfWork) -> dict[str, Any]:
+    with uow:
+        return _calendar_view(uow.policies.calendar())
+
+
+def _calendar_view(cal) -> dict[str, Any]:
+    return {
+        "tz": cal.tz, "day_start": cal.day_start.strftime("%H:%M"), "day_end": cal.day_end.strftime("%H:%M"),
+        "weekend": sorted(cal.weekend),
+        "days": sorted([{"day": d.isoformat(), "kind": "holiday"} for d in cal.holidays]
+                       + [{"day": d.isoformat(), "kind": "workday"} for d in cal.workdays], key=lambda x: x["day"]),
+    }
+
+
+def put_calendar(uow: UnitOfWork, actor: Actor, body: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """Replace working hours and the holiday / make-up workday list (admin; audited)."""
+    from datetime import date, time
+    from zoneinfo import ZoneInfo
+
+    from ...domain.orders.clock import WorkCalendar
+
+    _admin(actor)
+    try:
+        hours = {"tz": body.get("tz", "Asia/Shanghai"), "day_start": body.get("day_start", "09:00"),
+                 "day_end": body.get("day_end", "17:30"), "weekend": [int(w) for w in body.get("weekend", [5, 6])]}
+        ZoneInfo(hours["tz"])
+        days = [(date.fromisoformat(d["day"]), d["kind"], d.get("name", "")) for d in body.get("days", [])]
+        WorkCalendar(tz=hours["tz"], day_start=time.fromisoformat(hours["day_start"]),
+                     day_end=time.fromisoformat(hours["day_end"]), weekend=frozenset(hours["weekend"]))
+    except InvalidInput:
+        raise
+    except Exception as e:
+        raise InvalidInput(f"工作日历无效: {e} (invalid calendar)", field="calendar") from None
+    if any(k not in ("holiday", "workday") for _, k, _ in days):
+        raise InvalidInput("kind 必须是 holiday 或 workday (kind must be holiday or workday)", field="days")
+    if any(not 0 <= w <= 6 for w in hours["weekend"]):
+        raise InvalidInput("weekend 取值 0–6 (Monday=0) (weekend days are 0-6)", field="weekend")
+    with uow:
+        before = _calendar_view(uow.policies.calendar())
+        uow.policies.set_calendar(hours, days, actor.user_id, now)
+        after = _calendar_view(uow.policies.calendar())
+        uow.audit.add(now, actor.user_id, "calendar_changed", "district", "calendar", {"before": before, "after": after})
+        uow.commit()
+    return after

@@ -102,6 +102,17 @@ def put_mode(body: ModeIn, actor: CurrentActor, box: Box, now: Now) -> dict[str,
     return {"mode": str(policy_uc.set_mode(box.uow(), actor, body.mode, now))}
 
 
+@admin.get("/calendar", responses=errors(401), summary="Working hours and holidays of the normal-mode clock")
+def get_calendar(actor: CurrentActor, box: Box) -> dict[str, Any]:
+    return policy_uc.get_calendar(box.uow())
+
+
+@admin.put("/calendar", responses=STD,
+           summary="Replace working hours and holidays / make-up workdays (admin, audited)")
+def put_calendar(body: dict[str, Any], actor: Admin, box: Box, now: Now) -> dict[str, Any]:
+    return policy_uc.put_calendar(box.uow(), actor, body, now)
+
+
 @me.get("/notifications", responses=errors(401), summary="In-app inbox: mine and my unit's")
 def notifications(actor: CurrentActor, box: Box, unread_only: bool = False,
                   limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> dict[str, Any]:
