@@ -18,6 +18,8 @@ app = typer.Typer(help="cityops — 城运中心 work orders, deadlines and noti
                   pretty_exceptions_enable=False)
 policies_cli = typer.Typer(help="Deadline policies (时限规则): export and import as JSON.", no_args_is_help=True)
 app.add_typer(policies_cli, name="policies")
+triage_cli = typer.Typer(help="Triage (智能分拨): evaluate the suggestion engine.", no_args_is_help=True)
+app.add_typer(triage_cli, name="triage")
 
 
 def _box() -> Container:
@@ -201,6 +203,16 @@ def stats(days: int = typer.Option(7, min=1, max=400), as_user: str = typer.Opti
     with box.engine.connect() as conn:
         out = statistics(conn, actor_of(user), now - timedelta(days=days), now, now, tz=box.settings.timezone)
     typer.echo(json.dumps(out, ensure_ascii=False, indent=2, default=lambda v: v.isoformat() if isinstance(v, datetime) else str(v)))
+
+
+@triage_cli.command("eval")
+def triage_eval(file: Path, as_json: bool = typer.Option(False, "--json", help="one JSON object as the last line"),
+                cache_dir: Optional[Path] = typer.Option(None, help="directory to cache the trained model")) -> None:
+    """Category top-1/top-3, urgency, critical and special-group recall/precision, with the keyword baseline."""
+    from ..adapters.triage.model import build_default_triager
+    from ..app.triage.evaluate import main as evaluate_main
+
+    raise typer.Exit(evaluate_main(file, as_json, triager=build_default_triager(cache_dir)))
 
 
 def main() -> None:  # pragma: no cover

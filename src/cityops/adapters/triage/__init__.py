@@ -1,0 +1,1 @@
+"""Triage adapters: the statistical models (scikit-learn) and loading of the shipped data files."""

@@ -1,0 +1,1 @@
+"""Triage use cases: evaluation of triage suggestions on labelled sets, the keyword baseline."""

@@ -1,0 +1,178 @@
+from __future__ import annotations
+
+import pytest
+
+from cityops.domain.triage.rules import RuleError, RuleSet
+from .fixtures import rules  # noqa: F401  (pytest fixtures)
+
+
+def rule(**kw):
+    base = {"id": "r1", "kind": "urgency", "target": "critical", "patterns": ["透析"], "reason": "透析"}
+    base.update(kw)
+    return base
+
+
+# ---- the shipped rules -------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ("我老公尿毒症，每周三次透析，小区封了出不去", "透析"),
+        ("我爸的降压药只剩两天的量了，社区医院关门", "药只够一两天"),
+        ("胰岛素昨天就打完了，今天还没打", "药已断/将断"),
+        ("老婆预产期就这两天，刚才肚子一阵阵疼", "孕妇临产"),
+        ("楼下电瓶车着火了，烟都冒到楼上了", "火情/燃气泄漏"),
+        ("家里米和菜都吃完了，一点吃的都没有了", "断粮/没有吃的"),
+        ("我们楼有阳性，到现在还没有拉警戒线", "警戒线/封控设置"),
+        ("邻居说不想活了，要从阳台跳下去", "轻生风险"),
+        ("我妈乳腺癌，下周二要去化疗", "化疗/放疗"),
+    ],
+)
+def test_life_and_safety_phrases_are_critical_with_their_reason(rules, text, reason):
+    outcome = rules.apply(text)
+    assert outcome.urgency == "critical"
+    assert reason in outcome.urgency_reasons
+
+
+def test_medicine_that_lasts_a_month_is_not_critical(rules):
+    outcome = rules.apply("帮我妈问一下，她的降压药还有一个多月，到时候怎么配药")
+    assert outcome.urgency != "critical"
+
+
+def test_medicine_lasting_a_few_days_is_urgent(rules):
+    outcome = rules.apply("我爸的药还剩五天，想让居委帮忙代配")
+    assert outcome.urgency == "urgent"
+
+
+def test_a_hypothetical_fire_is_urgent_not_critical(rules):
+    outcome = rules.apply("楼道里堆满了纸箱，万一着火连逃生的路都没有")
+    assert outcome.urgency == "urgent"
+    assert any(m.hypothetical for m in outcome.matches)
+
+
+def test_caller_saying_not_urgent_sets_a_cap(rules):
+    outcome = rules.apply("不是急事，就是想问问以后配药的流程")
+    assert outcome.urgency_cap == "normal"
+    assert outcome.urgency == "normal"
+
+
+def test_negated_special_groups_are_not_flagged(rules):
+    outcome = rules.apply("家里没有老人小孩，就我们两个年轻人，想问团购的事")
+    assert "elderly" not in outcome.special_groups
+    assert "child" not in outcome.special_groups
+
+
+def test_a_negator_further_away_does_not_cancel_the_flag(rules):
+    outcome = rules.apply("楼里没人照顾的独居老人怎么办")
+    assert outcome.special_groups["elderly"]
+
+
+@pytest.mark.parametrize(
+    "text, group, trigger",
+    [
+        ("我妈七十多了一个人住", "elderly", "七十多了"),
+        ("我外公92了，住在老公房", "elderly", "92了"),
+        ("老公尿毒症每周三次", "patient", "尿毒症"),
+        ("预产期就这两天", "pregnant", "预产期"),
+        ("宝宝才八个月，一直在哭", "child", "宝宝"),
+        ("我儿子五岁，发烧了", "child", "五岁"),
+        ("我哥是坐轮椅的", "disabled", "轮椅"),
+    ],
+)
+def test_special_groups_are_flagged_with_their_trigger(rules, text, group, trigger):
+    outcome = rules.apply(text)
+    assert trigger in outcome.special_groups[group]
+
+
+@pytest.mark.parametrize(
+    "text, group",
+    [
+        ("我和孩子他爸都在上班，想问问误工证明", "child"),
+        ("菜价八十多块一斤，太贵了", "elderly"),
+        ("我备孕中，想问下叶酸哪里买", "pregnant"),
+        ("我二十五岁，在上海打工", "child"),
+    ],
+)
+def test_look_alike_words_do_not_flag(rules, text, group):
+    assert group not in rules.apply(text).special_groups
+
+
+def test_most_urgent_class_wins_and_its_reasons_come_first(rules):
+    outcome = rules.apply("家里停电了，我爸要透析")
+    assert outcome.urgency == "critical"
+    assert outcome.urgency_reasons[0] == "透析"
+
+
+def test_full_width_digits_are_normalised(rules):
+    assert rules.apply("我外婆９０岁了").special_groups.get("elderly")
+
+
+# ---- validation ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (rule(kind="category"), "'kind'"),
+        (rule(target="soon"), "'target'"),
+        (rule(kind="special_group", target="critical"), "'target'"),
+        (rule(patterns=[]), "'patterns'"),
+        (rule(patterns="("), "bad patterns pattern"),
+        (rule(reason=""), "'reason'"),
+        (rule(unless=["[a-"]), "bad unless pattern"),
+        (rule(effect="cap", kind="special_group", target="elderly"), "cap"),
+        (rule(patterns=["a?"]), "empty text"),
+        (rule(patterns=["@missing"]), "unknown pattern set"),
+        (rule(colour="red"), "unknown field"),
+        (rule(negatable="yes"), "'negatable'"),
+    ],
+)
+def test_invalid_rules_are_refused_with_the_rule_id(bad, message):
+    with pytest.raises(RuleError) as err:
+        RuleSet.from_data({"rules": [bad]})
+    assert "r1" in str(err.value)
+    assert message in str(err.value)
+    assert err.value.rule_id == "r1"
+
+
+def test_rule_without_id_is_refused_by_position():
+    with pytest.raises(RuleError, match="rule #2"):
+        RuleSet.from_data([rule(), {"kind": "urgency"}])
+
+
+def test_duplicate_rule_ids_are_refused():
+    with pytest.raises(RuleError, match="duplicate"):
+        RuleSet.from_data([rule(), rule()])
+
+
+@pytest.mark.parametrize("doc", [42, {"rules": "x"}, {"rules": [], "pattern_sets": {"calm": []}}, {"rules": [], "negators": "没"}])
+def test_malformed_documents_are_refused(doc):
+    with pytest.raises(RuleError):
+        RuleSet.from_data(doc)
+
+
+def test_a_bare_list_and_pattern_sets_are_accepted_and_round_trip():
+    doc = {"pattern_sets": {"calm": ["不急"]}, "rules": [rule(unless=["@calm"])]}
+    rs = RuleSet.from_data(doc)
+    assert rs.rules[0].unless == ("不急",)
+    again = RuleSet.from_data(rs.to_data())
+    assert again.rules == rs.rules
+    assert RuleSet.from_data([rule()]).apply("透析").urgency == "critical"
+
+
+def test_unless_skips_a_match_in_the_same_sentence_only():
+    rs = RuleSet.from_data([rule(unless=["补贴"])])
+    assert rs.apply("透析的交通有没有补贴").urgency == "normal"
+    assert rs.apply("问过补贴了。今天透析出不去").urgency == "critical"
+
+
+def test_requires_needs_another_pattern_somewhere_in_the_text():
+    rs = RuleSet.from_data([rule(patterns=["只剩两天"], requires=["药"])])
+    assert rs.apply("隔离只剩两天了").urgency == "normal"
+    assert rs.apply("药只剩两天了").urgency == "critical"
+
+
+def test_shipped_rules_cover_every_urgency_and_group_target(rules):
+    targets = {(r.kind, r.target) for r in rules.rules}
+    for g in ("elderly", "pregnant", "child", "disabled", "patient"):
+        assert ("special_group", g) in targets
+    assert ("urgency", "critical") in targets and ("urgency", "urgent") in targets
