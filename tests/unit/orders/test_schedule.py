@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from cityops.domain.orders import lifecycle as lc
+from cityops.domain.orders.policy import Urgency
 from cityops.domain.orders.schedule import due_steps, mark_fired, next_due, schedule
 
 from .helpers import CLOCK, OP, SUP, T0, UNIT, dispatched, new_order
@@ -59,3 +60,17 @@ def test_an_approved_extension_gives_fresh_steps_for_the_new_deadline():
     o = lc.decide_extension(o, SUP, late, CLOCK, True).order
     assert next_due(o, CLOCK) > late
     assert {s.kind for s in due_steps(o, CLOCK, T0 + timedelta(hours=10, minutes=1)).act} >= {"overdue"}
+
+
+def test_a_step_that_fired_before_a_pause_does_not_fire_again_after_resume():
+    o = lc.dispatch(new_order(Urgency.URGENT),
+                    OP, T0, CLOCK, 10).order
+    o = lc.accept(o, UNIT, T0 + timedelta(minutes=5), CLOCK).order
+    late = T0 + timedelta(hours=2, minutes=5)  # the 2-hour feedback deadline has passed
+    due = due_steps(o, CLOCK, late)
+    assert "feedback_overdue" in {s.kind for s in due.act}
+    o = mark_fired(o, CLOCK, due.act + due.skip)
+    o = lc.pause(o, UNIT, late, CLOCK, "等待市民").order
+    o = lc.resume(o, UNIT, late + timedelta(hours=1), CLOCK).order
+    again = due_steps(o, CLOCK, late + timedelta(hours=1))
+    assert "feedback_overdue" not in {s.kind for s in again.act}

@@ -219,3 +219,69 @@ audit_log = sa.Table(
     sa.Column("target_id", sa.String(64), nullable=False),
     sa.Column("detail", sa.JSON, nullable=False),
 )
+
+
+# --------------------------------------------------------------------------- triage (issue 3)
+
+orders_triage = sa.Table(  # what triage suggested at intake, beside what the operator confirmed
+    "order_triage", metadata,
+    sa.Column("order_id", sa.Integer, sa.ForeignKey("orders.id"), primary_key=True),
+    sa.Column("model_version", sa.String(80), nullable=False),
+    sa.Column("suggested_category", sa.String(64), nullable=True),
+    sa.Column("suggested_urgency", sa.String(16), nullable=True),
+    sa.Column("suggested_groups", sa.String(200), nullable=False, server_default=""),
+    sa.Column("suggestion", sa.JSON, nullable=False),
+    sa.Column("corrected", sa.Boolean, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+triage_models = sa.Table(
+    "triage_models", metadata,
+    sa.Column("version", sa.String(80), primary_key=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("created_by", sa.Integer, nullable=True),
+    sa.Column("examples", sa.Integer, nullable=False),
+    sa.Column("corrections", sa.Integer, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.text("false")),
+    sa.Column("metrics", sa.JSON, nullable=False),
+)
+
+kb_entries = sa.Table(  # 口径库: every version is a row; the current one has current = true
+    "kb_entries", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("key", sa.String(64), nullable=False, index=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("current", sa.Boolean, nullable=False),
+    sa.Column("question", sa.String(500), nullable=False),
+    sa.Column("answer", sa.Text, nullable=False),
+    sa.Column("category", sa.String(64), nullable=True),
+    sa.Column("keywords", sa.String(500), nullable=False, server_default=""),
+    sa.Column("source", sa.String(300), nullable=False, server_default=""),
+    sa.Column("valid_from", UTCDateTime, nullable=False),
+    sa.Column("valid_to", UTCDateTime, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("created_by", sa.Integer, nullable=True),
+    sa.UniqueConstraint("key", "version", name="uq_kb_entries_key_version"),
+)
+
+gazetteer_entries = sa.Table(
+    "gazetteer_entries", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),  # road | compound | polygon
+    sa.Column("name", sa.String(200), nullable=False, index=True),
+    sa.Column("aliases", sa.JSON, nullable=False),
+    sa.Column("from_no", sa.Integer, nullable=True),
+    sa.Column("to_no", sa.Integer, nullable=True),
+    sa.Column("parity", sa.String(8), nullable=False, server_default="all"),
+    sa.Column("committee_code", sa.String(64), nullable=False),
+    sa.Column("polygon", sa.JSON, nullable=True),
+)
+
+routing_rules = sa.Table(
+    "routing_rules", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("body", sa.JSON, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.text("true")),
+    sa.Column("updated_by", sa.Integer, nullable=True),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)

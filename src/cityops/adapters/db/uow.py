@@ -1,10 +1,13 @@
 """The SQL unit of work: one connection, one transaction, the repositories bound to it."""
 from __future__ import annotations
 
-from datetime import date, datetime, time
+import threading
+import uuid
+from datetime import date, datetime, time, timezone
 from typing import Any, Iterable
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from ...domain.orders.clock import WorkCalendar
@@ -59,17 +62,60 @@ class SqlUnitRepository:
         return bool(u and a and u.path.startswith(a.path))
 
 
+class ReferenceCache:
+    """Reference data (policies, mode, calendar, category codes) read once per change, not per request.
+
+    Every change of reference data writes a new random ``ref_version`` in the same transaction;
+    a reader compares one small row with the version it cached (per database URL), so a change
+    made by any process is seen by all at their next transaction."""
+
+    _store: dict[str, tuple[str, dict[str, Any]]] = {}
+    _lock = threading.Lock()
+
+    @classmethod
+    def get(cls, conn: Connection, name: str, load) -> Any:
+        key = f"{conn.engine.url}|{_search_path(conn)}"
+        row = conn.execute(sa.select(district_settings.c.value).where(district_settings.c.key == "ref_version")).first()
+        version = row.value if row else ""
+        with cls._lock:
+            cached = cls._store.get(key)
+            if cached is None or cached[0] != version:
+                cached = (version, {})
+                cls._store[key] = cached
+            if name in cached[1]:
+                return cached[1][name]
+        value = load()
+        with cls._lock:
+            if cls._store.get(key, ("",))[0] == version:
+                cls._store[key][1][name] = value
+        return value
+
+    @staticmethod
+    def bump(conn: Connection, actor_id: int | None, now: datetime) -> None:
+        t = district_settings
+        value = uuid.uuid4().hex
+        if conn.execute(sa.update(t).where(t.c.key == "ref_version").values(value=value, updated_by=actor_id,
+                                                                            updated_at=now)).rowcount == 0:
+            conn.execute(sa.insert(t).values(key="ref_version", value=value, updated_by=actor_id, updated_at=now))
+
+
+def _search_path(conn: Connection) -> str:
+    if conn.dialect.name != "postgresql":
+        return ""
+    return conn.info.setdefault("cityops_search_path", conn.exec_driver_sql("SHOW search_path").scalar())
+
+
 class SqlCatalogRepository:
     def __init__(self, conn: Connection):
         self.conn = conn
 
     def category_exists(self, code: str) -> bool:
-        return self.conn.execute(
-            sa.select(categories.c.code).where(categories.c.code == code, categories.c.active)
-        ).first() is not None
+        return code in ReferenceCache.get(self.conn, "categories", lambda: frozenset(
+            self.conn.execute(sa.select(categories.c.code).where(categories.c.active)).scalars()))
 
     def special_group_codes(self) -> set[str]:
-        return set(self.conn.execute(sa.select(special_groups.c.code)).scalars())
+        return set(ReferenceCache.get(self.conn, "special_groups", lambda: frozenset(
+            self.conn.execute(sa.select(special_groups.c.code)).scalars())))
 
 
 class SqlPolicyRepository:
@@ -77,10 +123,13 @@ class SqlPolicyRepository:
         self.conn = conn
 
     def all(self) -> list[DeadlinePolicy]:
+        return list(ReferenceCache.get(self.conn, "policies", self._load_all))
+
+    def _load_all(self) -> tuple[DeadlinePolicy, ...]:
         out = []
         for r in self.conn.execute(sa.select(deadline_policies).order_by(deadline_policies.c.id)):
             out.append(DeadlinePolicy.from_dict({**r.body, "id": r.id, "version": r.version}))
-        return out
+        return tuple(out)
 
     def upsert(self, policy: DeadlinePolicy, actor_id: int | None, now: datetime) -> DeadlinePolicy:
         t = deadline_policies
@@ -89,6 +138,7 @@ class SqlPolicyRepository:
             sa.select(t.c.id, t.c.version).where(t.c.mode == str(policy.mode), t.c.urgency == str(policy.urgency),
                                                  t.c.category == cat)
         ).first()
+        ReferenceCache.bump(self.conn, actor_id, now)
         body = policy.to_dict()
         body.pop("id", None)
         if row is None:
@@ -109,6 +159,7 @@ class SqlPolicyRepository:
         return default if row is None else row.value
 
     def _put(self, key: str, value: Any, actor_id: int | None, now: datetime) -> None:
+        ReferenceCache.bump(self.conn, actor_id, now)
         t = district_settings
         res = self.conn.execute(sa.update(t).where(t.c.key == key).values(value=value, updated_by=actor_id,
                                                                           updated_at=now))
@@ -116,7 +167,7 @@ class SqlPolicyRepository:
             self.conn.execute(sa.insert(t).values(key=key, value=value, updated_by=actor_id, updated_at=now))
 
     def mode(self) -> Mode:
-        return Mode(self._setting("mode", "epidemic"))
+        return ReferenceCache.get(self.conn, "mode", lambda: Mode(self._setting("mode", "epidemic")))
 
     def set_mode(self, mode: Mode, actor_id: int | None, now: datetime) -> None:
         self._put("mode", str(mode), actor_id, now)
@@ -128,6 +179,9 @@ class SqlPolicyRepository:
             self.conn.execute(sa.insert(calendar_days), [{"day": d, "kind": k, "name": n} for d, k, n in days])
 
     def calendar(self) -> WorkCalendar:
+        return ReferenceCache.get(self.conn, "calendar", self._load_calendar)
+
+    def _load_calendar(self) -> WorkCalendar:
         hours = self._setting("work_hours", {})
         holidays, workdays = set(), set()
         for r in self.conn.execute(sa.select(calendar_days)):
@@ -145,16 +199,19 @@ class SqlNoticeRepository:
     def __init__(self, conn: Connection):
         self.conn = conn
 
+    def _insert_once(self, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+        """Insert; a row whose dedup key is already there is skipped (a notice goes out once)."""
+        if not rows:
+            return
+        ins = (postgresql.insert if self.conn.dialect.name == "postgresql" else sqlite.insert)(table)
+        self.conn.execute(ins.on_conflict_do_nothing(index_elements=["dedup_key"]), rows)
+
     def inapp(self, items: Iterable[dict[str, Any]]) -> None:
-        rows = [{"user_id": None, "unit_id": None, "dedup_key": None, **i} for i in items]
-        if rows:
-            self.conn.execute(sa.insert(notifications), rows)
+        self._insert_once(notifications, [{"user_id": None, "unit_id": None, "dedup_key": None, **i} for i in items])
 
     def outbox(self, items: Iterable[dict[str, Any]]) -> None:
-        rows = [{"status": "pending", "attempts": 0, "next_attempt_at": i["created_at"], "dedup_key": None, **i}
-                for i in items]
-        if rows:
-            self.conn.execute(sa.insert(outbox), rows)
+        self._insert_once(outbox, [{"status": "pending", "attempts": 0, "next_attempt_at": i["created_at"],
+                                    "dedup_key": None, **i} for i in items])
 
 
 class SqlAuditRepository:
@@ -242,12 +299,14 @@ class SqlReferenceRepository:
     def add_category(self, code: str, name: str, en: str, about: str, parent: str | None) -> int:
         if self.conn.execute(sa.select(categories.c.code).where(categories.c.code == code)).first():
             return 0
+        ReferenceCache.bump(self.conn, None, datetime.now(timezone.utc))
         self.conn.execute(sa.insert(categories).values(code=code, name=name, en=en, about=about, parent_code=parent))
         return 1
 
     def add_special_group(self, code: str, name: str, en: str) -> int:
         if self.conn.execute(sa.select(special_groups.c.code).where(special_groups.c.code == code)).first():
             return 0
+        ReferenceCache.bump(self.conn, None, datetime.now(timezone.utc))
         self.conn.execute(sa.insert(special_groups).values(code=code, name=name, en=en))
         return 1
 

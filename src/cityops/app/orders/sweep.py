@@ -8,14 +8,19 @@ nothing is missed.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ...domain.orders.model import Event
 from ...domain.orders.schedule import due_steps, mark_fired, next_due
 from ..ports import UnitOfWork
 from . import notices
 from .usecases import clock_for
+
+log = logging.getLogger("cityops.sweep")
+RETRY_FAILED = timedelta(minutes=5)
+_EVENT_KIND = {"remind_unaccepted": "reminder_sent", "warning": "warning_raised", "escalation": "escalated"}
 
 
 @dataclass
@@ -43,27 +48,40 @@ def sweep_once(uow: UnitOfWork, now: datetime, batch: int = 500) -> SweepResult:
         inapp: list[dict] = []
         out: list[dict] = []
         updates = []
+        clocks: dict[tuple, object] = {}
         for order in due:
-            clock = clock_for(uow, order.policy)
-            steps = due_steps(order, clock, now)
-            lead = None
-            if order.lead_unit_id:
-                lead = units.get(order.lead_unit_id) or uow.units.get(order.lead_unit_id)
-                units[order.lead_unit_id] = lead
-            for step in steps.act:
-                data = {"step": step.key, "due_at": step.due_at.isoformat()}
-                if step.level is not None:
-                    data["level"] = str(step.level)
-                if step.fraction is not None:
-                    data["fraction"] = step.fraction
-                kind = {"remind_unaccepted": "reminder_sent", "warning": "warning_raised",
-                        "escalation": "escalated"}.get(step.kind, step.kind)
-                events.append((order.id, Event(kind=kind, at=now, actor_id=None, actor_unit_id=None, data=data)))
-                a, b = notices.for_step(order, step, lead, center, now)
-                inapp += a
-                out += b
-            fired = mark_fired(order, clock, steps.act + steps.skip)
-            updates.append((fired, next_due(fired, clock)))
+            try:
+                key = (order.policy.clock,)
+                clock = clocks.get(key) or clocks.setdefault(key, clock_for(uow, order.policy))
+                steps = due_steps(order, clock, now)
+                lead = None
+                if order.lead_unit_id:
+                    lead = units.get(order.lead_unit_id) or uow.units.get(order.lead_unit_id)
+                    units[order.lead_unit_id] = lead
+                o_events, o_inapp, o_out = [], [], []
+                for step in steps.act:
+                    data = {"step": step.key, "due_at": step.due_at.isoformat()}
+                    if step.level is not None:
+                        data["level"] = str(step.level)
+                    if step.fraction is not None:
+                        data["fraction"] = step.fraction
+                    kind = _EVENT_KIND.get(step.kind, step.kind)
+                    o_events.append((order.id, Event(kind=kind, at=now, actor_id=None, actor_unit_id=None, data=data)))
+                    a, b = notices.for_step(order, step, lead, center, now)
+                    o_inapp += a
+                    o_out += b
+                fired = mark_fired(order, clock, steps.act + steps.skip)
+                nxt = next_due(fired, clock)
+            except Exception as e:  # one broken order must not hold up every other deadline
+                log.exception("deadline sweep: order %s failed", order.number)
+                events.append((order.id, Event(kind="sweep_failed", at=now, actor_id=None, actor_unit_id=None,
+                                               reason=f"{type(e).__name__}: {e}"[:1000], data={})))
+                updates.append((order, now + RETRY_FAILED))
+                continue
+            events += o_events
+            inapp += o_inapp
+            out += o_out
+            updates.append((fired, nxt))
             result.steps += len(steps.act)
         uow.orders.add_events(events)
         uow.notices.inapp(inapp)

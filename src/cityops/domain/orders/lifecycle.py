@@ -292,8 +292,9 @@ def pause(order: Order, actor: Actor, now: datetime, clock: Clock, reason: str) 
     _check(order, actor, "pause")
     if order.is_paused:
         raise IllegalTransition("计时已暂停 (the clock is already paused)")
-    new = order.evolve(paused_at=now)
-    return Outcome(prune_fired(new, clock), [_event("paused", actor, now, _text(reason, "reason"))])
+    # The record of fired steps is kept while paused: a deadline that had passed before the
+    # pause keeps its key after resume and must not fire again.
+    return Outcome(order.evolve(paused_at=now), [_event("paused", actor, now, _text(reason, "reason"))])
 
 
 def resume(order: Order, actor: Actor, now: datetime, clock: Clock, note: str | None = None) -> Outcome:

@@ -86,11 +86,13 @@ def due_steps(order: Order, clock: Clock, now: datetime) -> DueSteps:
 
 def mark_fired(order: Order, clock: Clock, steps: list[Step]) -> Order:
     """The order with these steps recorded, and stale step keys dropped."""
-    live = {s.key for s in schedule(order, clock)}
-    fired = frozenset((order.fired | {s.key for s in steps}) & live)
-    return order.evolve(fired=fired)
+    return prune_fired(order.evolve(fired=order.fired | {s.key for s in steps}), clock)
 
 
 def prune_fired(order: Order, clock: Clock) -> Order:
+    """Drop the keys of steps the order no longer has (a moved deadline, a state left behind).
+    A paused order keeps its record: its steps come back, unchanged where already passed, on resume."""
+    if order.is_paused:
+        return order
     live = {s.key for s in schedule(order, clock)}
     return order.evolve(fired=frozenset(order.fired & live))
