@@ -31,6 +31,10 @@ class Container:
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine)
 
+    def read_uow(self) -> SqlUnitOfWork:
+        """For use cases that only read (authentication): no write lock on SQLite."""
+        return SqlUnitOfWork(self.engine, readonly=True)
+
     @property
     def files(self) -> DiskFileStore:
         return DiskFileStore(self.settings.media_dir)

@@ -124,7 +124,7 @@ def create_unit(uow, actor: Actor | None, *, code: str, name: str, kind: str, pa
                                field="parent")
         if uow.units.by_code(code):
             raise Conflict(f"单位编码 {code} 已存在 (unit code taken)", field="code")
-        unit = uow.units.add(code=code, name=name, kind=str(k), parent=parent, **contacts)
+        unit = uow.units.add(code=code, name=name, kind=str(k), parent=parent, now=now, **contacts)
         uow.audit.add(now, actor.user_id if actor else None, "unit_created", "unit", code, {"name": name, "kind": str(k)})
         uow.commit()
         return unit

@@ -24,7 +24,7 @@ def uow():
 
 def test_dispatch_notifies_the_unit_inbox_and_its_robot_webhook(uow):
     o = uc.create_order(uow, OP, uc.NewOrder(text="小区门口堆满垃圾", dispatch_to="S1"), NOW)
-    assert o.state == "dispatched" and uow.commits == 1
+    assert o.state == "dispatched" and uow.commits == 2  # the day's number, then the order itself
     assert [(n["unit_id"], n["kind"]) for n in uow.notices.inapp_items] == [(3, "dispatched")]
     assert [m["channel"] for m in uow.notices.outbox_items] == ["webhook"]
 

@@ -54,10 +54,21 @@ def order_from_row(r: Any, co_units: Iterable[int] = ()) -> Order:
     )
 
 
+_ROW_COLUMNS = [c.name for c in orders.columns if c.name != "id"]
+# Built once: compiling a 40-column INSERT/UPDATE per call costs more than running it.
+_INSERT = sa.insert(orders).returning(orders.c.id)
+_UPDATE = (
+    sa.update(orders)
+    .where(orders.c.id == sa.bindparam("b_id"), orders.c.version == sa.bindparam("b_old_version"))
+    .values({name: sa.bindparam("b_" + name, type_=orders.c[name].type) for name in _ROW_COLUMNS})
+)
+
+
 class SqlOrderRepository:
     def __init__(self, conn: Connection):
         self.conn = conn
         self._pg = conn.dialect.name == "postgresql"
+        self._loaded_co: dict[int, tuple[int, ...]] = {}  # co-handling units as read, to skip rewriting them
 
     # -- numbers
     def next_number(self, now: datetime, tz: str) -> str:
@@ -84,7 +95,9 @@ class SqlOrderRepository:
         row = self.conn.execute(stmt).first()
         if row is None:
             return None
-        return order_from_row(row, self._co_units([row.id])[row.id])
+        co = self._co_units([row.id])[row.id]
+        self._loaded_co[row.id] = tuple(sorted(co))
+        return order_from_row(row, co)
 
     def get(self, number: str, lock: bool = True) -> Order | None:
         return self._one(orders.c.number == number, lock)
@@ -100,15 +113,15 @@ class SqlOrderRepository:
     # -- writes
     def add(self, order: Order, next_due_at: datetime | None, now: datetime) -> Order:
         row = order_to_row(order) | {"next_due_at": next_due_at, "version": 1, "updated_at": now}
-        oid = self.conn.execute(sa.insert(orders).values(**row).returning(orders.c.id)).scalar_one()
+        oid = self.conn.execute(_INSERT, row).scalar_one()
         self._set_co_units(oid, order.co_unit_ids, replace=False)
+        self._loaded_co[oid] = tuple(sorted(set(order.co_unit_ids)))
         return order.evolve(id=oid, version=1)
 
     def save(self, order: Order, next_due_at: datetime | None, now: datetime) -> Order:
         row = order_to_row(order) | {"next_due_at": next_due_at, "updated_at": now, "version": order.version + 1}
-        res = self.conn.execute(
-            sa.update(orders).where(orders.c.id == order.id, orders.c.version == order.version).values(**row)
-        )
+        params = {"b_" + k: v for k, v in row.items()} | {"b_id": order.id, "b_old_version": order.version}
+        res = self.conn.execute(_UPDATE, params)
         if res.rowcount != 1:
             raise Conflict(f"工单 {order.number} 已被他人修改，请刷新后重试 (order changed meanwhile; reload and retry)")
         self._set_co_units(order.id, order.co_unit_ids, replace=True)
@@ -117,9 +130,12 @@ class SqlOrderRepository:
     def _set_co_units(self, order_id: int, unit_ids: Iterable[int], replace: bool) -> None:
         ids = sorted(set(unit_ids))
         if replace:
-            current = self._co_units([order_id])[order_id]
-            if sorted(current) == ids:
+            current = self._loaded_co.get(order_id)
+            if current is None:
+                current = tuple(sorted(self._co_units([order_id])[order_id]))
+            if list(current) == ids:
                 return
+            self._loaded_co[order_id] = tuple(ids)
             self.conn.execute(sa.delete(order_co_units).where(order_co_units.c.order_id == order_id))
         if ids:
             self.conn.execute(sa.insert(order_co_units), [{"order_id": order_id, "unit_id": u} for u in ids])

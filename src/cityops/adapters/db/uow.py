@@ -25,34 +25,36 @@ def unit_from_row(r: Any) -> Unit:
 
 
 class SqlUnitRepository:
+    """Units, read from the reference cache (the org tree changes rarely; every change bumps it)."""
+
     def __init__(self, conn: Connection):
         self.conn = conn
-        self._cache: dict[Any, Unit | None] = {}
+
+    def _all(self) -> dict[str, Any]:
+        def load() -> dict[str, Any]:
+            rows = [unit_from_row(r) for r in self.conn.execute(sa.select(units).order_by(units.c.id))]
+            return {"by_id": {u.id: u for u in rows}, "by_code": {u.code: u for u in rows},
+                    "center": next((u for u in rows if u.kind == UnitKind.CENTER), None)}
+        return ReferenceCache.get(self.conn, "units", load)
 
     def get(self, unit_id: int) -> Unit | None:
-        if unit_id not in self._cache:
-            row = self.conn.execute(sa.select(units).where(units.c.id == unit_id)).first()
-            self._cache[unit_id] = unit_from_row(row) if row else None
-        return self._cache[unit_id]
+        return self._all()["by_id"].get(unit_id)
 
     def by_code(self, code: str) -> Unit | None:
-        row = self.conn.execute(sa.select(units).where(units.c.code == code)).first()
-        return unit_from_row(row) if row else None
+        return self._all()["by_code"].get(code)
 
     def center(self) -> Unit | None:
-        if "center" not in self._cache:
-            row = self.conn.execute(sa.select(units).where(units.c.kind == "center").order_by(units.c.id)).first()
-            self._cache["center"] = unit_from_row(row) if row else None
-        return self._cache["center"]
+        return self._all()["center"]
 
-    def add(self, *, code: str, name: str, kind: str, parent: Unit | None, **contacts: str) -> Unit:
+    def add(self, *, code: str, name: str, kind: str, parent: Unit | None, now: datetime | None = None,
+            **contacts: str) -> Unit:
         uid = self.conn.execute(
             sa.insert(units).values(code=code, name=name, kind=kind, parent_id=parent.id if parent else None, path="",
                                     **{k: v for k, v in contacts.items() if v is not None}).returning(units.c.id)
         ).scalar_one()
         path = f"{parent.path if parent else '/'}{uid}/"
         self.conn.execute(sa.update(units).where(units.c.id == uid).values(path=path))
-        self._cache.pop(uid, None)
+        ReferenceCache.bump(self.conn, None, now or datetime.now(timezone.utc))
         return self.get(uid)
 
     def is_within(self, unit_id: int, ancestor_id: int) -> bool:
@@ -227,12 +229,15 @@ class SqlAuditRepository:
 class SqlUnitOfWork:
     """``with uow: ...; uow.commit()`` — leaving the block without commit rolls back."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, readonly: bool = False):
         self.engine = engine
+        self.readonly = readonly
         self.conn: Connection | None = None
 
     def __enter__(self) -> "SqlUnitOfWork":
         self.conn = self.engine.connect()
+        if self.readonly:  # SQLite: a plain BEGIN, so reads do not queue for the write lock
+            self.conn.execution_options(readonly=True)
         self._tx = self.conn.begin()
         c = self.conn
         self.orders = SqlOrderRepository(c)

@@ -121,6 +121,7 @@ def create_order(uow: UnitOfWork, actor: Actor, cmd: NewOrder, now: datetime) ->
     except ValueError:
         raise InvalidInput(f"未知紧急程度 {cmd.urgency!r} (urgency must be critical, urgent or normal)",
                            field="urgency") from None
+    lc.checked_text(cmd.text, "text", limit=lc.MAX_TEXT)  # refuse before a number is taken
     with uow:
         if cmd.category is not None and not uow.catalog.category_exists(cmd.category):
             raise NotFound(f"未知类别 {cmd.category!r} (unknown category)", field="category")
@@ -128,18 +129,21 @@ def create_order(uow: UnitOfWork, actor: Actor, cmd: NewOrder, now: datetime) ->
         if unknown:
             raise NotFound(f"未知特殊群体 {sorted(unknown)} (unknown special group)", field="special_groups")
         area = _unit_id(uow, cmd.area_unit_code, "area_unit") if cmd.area_unit_code else None
+        lead = _unit_id(uow, cmd.dispatch_to, "dispatch_to") if cmd.dispatch_to else None
+        co = [_unit_id(uow, c, "co_units") for c in cmd.co_units]
+        # The day's counter row is locked only for this short transaction, not for the whole intake.
+        number = uow.orders.next_number(now, uow.policies.calendar().tz)
+        uow.commit()
+    with uow:
         policy = choose_policy(uow.policies.all(), uow.policies.mode(), urgency, cmd.category)
         clock = clock_for(uow, policy)
-        number = uow.orders.next_number(now, uow.policies.calendar().tz)
         out = lc.receive(number=number, channel=channel, text=cmd.text, urgency=urgency, category=cmd.category,
                          policy=policy, clock=clock, actor=actor, now=now, caller_name=cmd.caller_name,
                          caller_phone=cmd.caller_phone, address=cmd.address, special_groups=cmd.special_groups,
                          area_unit_id=area, external_ref=cmd.external_ref)
         order = uow.orders.add(out.order, next_due(out.order, clock), now)
         _record(uow, order, out.events)
-        if cmd.dispatch_to:
-            lead = _unit_id(uow, cmd.dispatch_to, "dispatch_to")
-            co = [_unit_id(uow, c, "co_units") for c in cmd.co_units]
+        if lead is not None:
             order = _persist(uow, lc.dispatch(order, actor, now, clock, lead, co, cmd.note), clock, now)
         uow.commit()
         return order

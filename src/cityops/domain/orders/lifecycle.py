@@ -112,6 +112,11 @@ def _text(value: str | None, field: str, required: bool = True, limit: int = MAX
     return v
 
 
+def checked_text(value: str | None, field: str, required: bool = True, limit: int = MAX_REASON) -> str:
+    """A stripped text, refused with a message naming the field if empty (when required) or too long."""
+    return _text(value, field, required, limit)
+
+
 def _event(kind: str, actor: Actor, now: datetime, reason: str | None = None, **data) -> Event:
     return Event(kind=kind, at=now, actor_id=actor.user_id or None, actor_unit_id=actor.unit_id or None,
                  reason=reason, data=data)

@@ -34,7 +34,7 @@ def current_actor(request: Request, box: Box,
     token = cred.credentials if cred else request.cookies.get("cityops_token")
     if not token:
         raise Unauthenticated("请先登录 (log in first: Authorization: Bearer <token>)")
-    return identity.authenticate(box.uow(), token, box.now())
+    return identity.authenticate(box.read_uow(), token, box.now())
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
