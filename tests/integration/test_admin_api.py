@@ -81,3 +81,19 @@ def test_holidays_in_the_calendar_push_normal_mode_deadlines(api):
     assert api.put("adm", "/api/v1/calendar", json=cal | {"days": [{"day": "2022-02-30", "kind": "holiday"}]}).status_code == 422
     assert api.put("sup", "/api/v1/calendar", json=cal).status_code == 403
     assert api.get("op", "/api/v1/calendar").json()["days"] == [{"day": "2022-03-28", "kind": "holiday"}]
+
+
+def test_admin_adds_and_renames_categories_but_codes_never_change(api):
+    r = api.post("adm", "/api/v1/categories", json={"code": "epi.masks", "name": "口罩物资", "en": "Masks"})
+    assert r.status_code == 201 and r.json()["parent_code"] == "epi"
+    assert api.new_order(category="epi.masks")["category"] == "epi.masks"
+    assert api.post("adm", "/api/v1/categories", json={"code": "epi.masks.n95", "name": "x"}).status_code == 422
+    assert api.post("adm", "/api/v1/categories", json={"code": "nope.xy", "name": "x"}).status_code == 404
+    assert api.post("adm", "/api/v1/categories", json={"code": "epi.masks", "name": "x"}).status_code == 409
+    r = api.client.patch("/api/v1/categories/epi.testing", json={"name": "核酸与抗原检测"}, headers=api.as_("adm"))
+    assert r.status_code == 200 and r.json()["name"] == "核酸与抗原检测"
+    r = api.client.patch("/api/v1/categories/epi.testing", json={"code": "x"}, headers=api.as_("adm"))
+    assert r.status_code == 422 and r.json()["field"] == "code"
+    api.client.patch("/api/v1/categories/epi.masks", json={"active": False}, headers=api.as_("adm"))
+    assert api.post("op", "/api/v1/orders", json={"text": "x", "category": "epi.masks"}).status_code == 404
+    assert api.post("op", "/api/v1/categories", json={"code": "epi.yy", "name": "y"}).status_code == 403

@@ -308,6 +308,14 @@ class SqlReferenceRepository:
         self.conn.execute(sa.insert(categories).values(code=code, name=name, en=en, about=about, parent_code=parent))
         return 1
 
+    def category(self, code: str) -> dict | None:
+        row = self.conn.execute(sa.select(categories).where(categories.c.code == code)).first()
+        return dict(row._mapping) if row else None
+
+    def update_category(self, code: str, changes: dict, now: datetime) -> None:
+        self.conn.execute(sa.update(categories).where(categories.c.code == code).values(**changes))
+        ReferenceCache.bump(self.conn, None, now)
+
     def add_special_group(self, code: str, name: str, en: str) -> int:
         if self.conn.execute(sa.select(special_groups.c.code).where(special_groups.c.code == code)).first():
             return 0

@@ -9,12 +9,12 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from ...adapters.db import stats as stats_views
 from ...adapters.db import views
-from ...app import identity
+from ...app import catalog, identity
 from ...app.orders import policies as policy_uc
 from ...domain.errors import InvalidInput
 from ...domain.roles import Actor, Role
 from .deps import Box, CurrentActor, Now, require
-from .schemas import STD, LoginIn, LoginOut, ModeIn, PolicyIn, UnitIn, UserIn, errors
+from .schemas import STD, CategoryIn, LoginIn, LoginOut, ModeIn, PolicyIn, UnitIn, UserIn, errors
 
 auth = APIRouter(prefix="/api/v1/auth", tags=["auth"], responses=errors(422))
 admin = APIRouter(prefix="/api/v1", tags=["admin"], responses=errors(401, 422))
@@ -79,6 +79,16 @@ def add_user(body: UserIn, actor: Admin, box: Box, now: Now) -> dict[str, Any]:
 def categories(actor: CurrentActor, box: Box) -> list[dict[str, Any]]:
     with box.engine.connect().execution_options(readonly=True) as conn:
         return views.list_categories(conn)
+
+
+@admin.post("/categories", status_code=201, responses=STD, summary="Add a category (admin): 'parent.child' or a new top level")
+def add_category(body: CategoryIn, actor: Admin, box: Box, now: Now) -> dict[str, Any]:
+    return catalog.add_category(box.uow(), actor, code=body.code, name=body.name, en=body.en, about=body.about, now=now)
+
+
+@admin.patch("/categories/{code}", responses=STD, summary="Rename, describe or (de)activate a category (admin); codes never change")
+def patch_category(code: str, body: dict[str, Any], actor: Admin, box: Box, now: Now) -> dict[str, Any]:
+    return catalog.update_category(box.uow(), actor, code, body, now)
 
 
 @admin.get("/policies", responses=errors(401), summary="Deadline policies (时限规则)")

@@ -233,3 +233,10 @@ class PolicyIn(BaseModel):
 
 class ModeIn(BaseModel):
     mode: str = Field(description="epidemic | normal")
+
+
+class CategoryIn(BaseModel):
+    code: str = Field(description="stable code: 'epi.masks' (under 'epi') or a new top-level 'xyz'")
+    name: str
+    en: str = ""
+    about: str = ""
