@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Callable
 
 from sqlalchemy.engine import Engine
@@ -27,6 +28,7 @@ class Container:
     hasher: PasswordHasher
     now: Callable[[], datetime] = utcnow
     transports: dict[str, Transport] = field(default_factory=dict)
+    _triage: object | None = None
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine)
@@ -34,6 +36,15 @@ class Container:
     def read_uow(self) -> SqlUnitOfWork:
         """For use cases that only read (authentication): no write lock on SQLite."""
         return SqlUnitOfWork(self.engine, readonly=True)
+
+    @property
+    def triage(self):
+        """The process's triage engines (built on first use: training the shipped model takes ~1 s)."""
+        if self._triage is None:
+            from .adapters.triage.provider import TriageProvider
+
+            self._triage = TriageProvider(Path(self.settings.media_dir) / "models")
+        return self._triage
 
     @property
     def files(self) -> DiskFileStore:

@@ -215,6 +215,17 @@ def triage_eval(file: Path, as_json: bool = typer.Option(False, "--json", help="
     raise typer.Exit(evaluate_main(file, as_json, triager=build_default_triager(cache_dir)))
 
 
+@triage_cli.command("retrain")
+def triage_retrain() -> None:
+    """Train a new model version from the shipped corpus plus operator-confirmed orders and make it active."""
+    from ..app.triage.usecases import retrain
+
+    box = _box()
+    r = retrain(box.uow(), box.triage, None, box.now())
+    typer.echo(f"model {r['version']}: {r['examples']} examples ({r['confirmed']} confirmed by operators, "
+               f"{r['corrected']} of them corrected); now active")
+
+
 def main() -> None:  # pragma: no cover
     app()
 

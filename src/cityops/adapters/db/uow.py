@@ -1,8 +1,6 @@
 """The SQL unit of work: one connection, one transaction, the repositories bound to it."""
 from __future__ import annotations
 
-import threading
-import uuid
 from datetime import date, datetime, time, timezone
 from typing import Any, Iterable
 
@@ -14,6 +12,8 @@ from ...domain.orders.clock import WorkCalendar
 from ...domain.orders.policy import DeadlinePolicy, Mode
 from ...domain.org import Unit, UnitKind
 from .orders_repo import SqlOrderRepository
+from .refcache import ReferenceCache
+from .triage_repo import SqlTriageRepository
 from .tables import (api_tokens, attachments, audit_log, calendar_days, categories, deadline_policies, district_settings, notifications,
                      orders, outbox, special_groups, units, users)
 
@@ -62,49 +62,6 @@ class SqlUnitRepository:
             return True
         u, a = self.get(unit_id), self.get(ancestor_id)
         return bool(u and a and u.path.startswith(a.path))
-
-
-class ReferenceCache:
-    """Reference data (policies, mode, calendar, category codes) read once per change, not per request.
-
-    Every change of reference data writes a new random ``ref_version`` in the same transaction;
-    a reader compares one small row with the version it cached (per database URL), so a change
-    made by any process is seen by all at their next transaction."""
-
-    _store: dict[str, tuple[str, dict[str, Any]]] = {}
-    _lock = threading.Lock()
-
-    @classmethod
-    def get(cls, conn: Connection, name: str, load) -> Any:
-        key = f"{conn.engine.url}|{_search_path(conn)}"
-        row = conn.execute(sa.select(district_settings.c.value).where(district_settings.c.key == "ref_version")).first()
-        version = row.value if row else ""
-        with cls._lock:
-            cached = cls._store.get(key)
-            if cached is None or cached[0] != version:
-                cached = (version, {})
-                cls._store[key] = cached
-            if name in cached[1]:
-                return cached[1][name]
-        value = load()
-        with cls._lock:
-            if cls._store.get(key, ("",))[0] == version:
-                cls._store[key][1][name] = value
-        return value
-
-    @staticmethod
-    def bump(conn: Connection, actor_id: int | None, now: datetime) -> None:
-        t = district_settings
-        value = uuid.uuid4().hex
-        if conn.execute(sa.update(t).where(t.c.key == "ref_version").values(value=value, updated_by=actor_id,
-                                                                            updated_at=now)).rowcount == 0:
-            conn.execute(sa.insert(t).values(key="ref_version", value=value, updated_by=actor_id, updated_at=now))
-
-
-def _search_path(conn: Connection) -> str:
-    if conn.dialect.name != "postgresql":
-        return ""
-    return conn.info.setdefault("cityops_search_path", conn.exec_driver_sql("SHOW search_path").scalar())
 
 
 class SqlCatalogRepository:
@@ -250,6 +207,7 @@ class SqlUnitOfWork:
         self.reference = SqlReferenceRepository(c)
         self.outbox = SqlOutboxRepository(c)
         self.attachments = SqlAttachmentRepository(c)
+        self.triage = SqlTriageRepository(c)
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -307,6 +265,10 @@ class SqlReferenceRepository:
         ReferenceCache.bump(self.conn, None, datetime.now(timezone.utc))
         self.conn.execute(sa.insert(categories).values(code=code, name=name, en=en, about=about, parent_code=parent))
         return 1
+
+    def category_names(self) -> dict[str, str]:
+        return ReferenceCache.get(self.conn, "category_names", lambda: dict(
+            self.conn.execute(sa.select(categories.c.code, categories.c.name)).all()))
 
     def category(self, code: str) -> dict | None:
         row = self.conn.execute(sa.select(categories).where(categories.c.code == code)).first()

@@ -6,7 +6,7 @@ is their unit or below it; anything else is "not found", so an order's existence
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, Iterable
 
@@ -36,7 +36,7 @@ class NewOrder:
     co_units: tuple[str, ...] = ()
     external_ref: str | None = None
     note: str | None = None
-    extra: dict = field(default_factory=dict)
+    suggestion: dict | None = None  # what triage suggested on the operator's screen, stored beside the choice
 
 
 def clock_for(uow: UnitOfWork, policy: DeadlinePolicy) -> Clock:
@@ -143,6 +143,8 @@ def create_order(uow: UnitOfWork, actor: Actor, cmd: NewOrder, now: datetime) ->
                          area_unit_id=area, external_ref=cmd.external_ref)
         order = uow.orders.add(out.order, next_due(out.order, clock), now)
         _record(uow, order, out.events)
+        if cmd.suggestion:
+            uow.triage.record(order.id, cmd.suggestion, order.category, str(order.urgency), order.special_groups, now)
         if lead is not None:
             order = _persist(uow, lc.dispatch(order, actor, now, clock, lead, co, cmd.note), clock, now)
         uow.commit()

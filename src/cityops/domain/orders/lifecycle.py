@@ -8,13 +8,13 @@ of the order's policy snapshot, so a policy edited later does not change running
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Iterable
 
 from ..errors import IllegalTransition, InvalidInput, NotAllowed
 from ..roles import Actor, Role
 from .clock import Clock
-from .model import TERMINAL, WITH_UNIT, Event, ExtensionRequest, Order, Satisfaction, State
+from .model import TERMINAL, Event, ExtensionRequest, Order, Satisfaction, State
 from .policy import DeadlinePolicy
 from .schedule import prune_fired
 

@@ -41,8 +41,21 @@ def create(body: OrderIn, actor: CurrentActor, box: Box, now: Now):
     cmd = uc.NewOrder(text=body.text, channel=body.channel, urgency=body.urgency, category=body.category,
                       caller_name=body.caller_name, caller_phone=body.caller_phone, address=body.address,
                       special_groups=tuple(body.special_groups), area_unit_code=body.area_unit,
-                      dispatch_to=body.dispatch_to, co_units=tuple(body.co_units), note=body.note)
+                      dispatch_to=body.dispatch_to, co_units=tuple(body.co_units), note=body.note,
+                      suggestion=_suggestion(body.suggestion))
     return order_out(uc.create_order(box.uow(), actor, cmd, now), now)
+
+
+def _suggestion(s: dict | None) -> dict | None:
+    """The fields of a triage suggestion worth keeping (the client may send the whole response)."""
+    if not s:
+        return None
+    cat = s.get("category")
+    if isinstance(cat, list):
+        cat = cat[0].get("code") if cat and isinstance(cat[0], dict) else None
+    groups = [g.get("code") if isinstance(g, dict) else g for g in s.get("special_groups") or []]
+    return {"category": cat if isinstance(cat, str) else None, "urgency": str(s.get("urgency", ""))[:16],
+            "special_groups": [str(g)[:32] for g in groups if g][:10], "model_version": str(s.get("model_version", ""))[:80]}
 
 
 @router.get("", response_model=OrderPage, responses=STD, summary="Orders in the caller's scope, filtered and paged")

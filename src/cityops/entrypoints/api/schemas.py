@@ -51,6 +51,9 @@ class OrderIn(BaseModel):
     dispatch_to: str | None = Field(None, description="unit code: dispatch in the same step")
     co_units: list[str] = Field(default_factory=list, max_length=20)
     note: str | None = Field(None, max_length=1000)
+    suggestion: dict[str, Any] | None = Field(
+        None, description="the triage suggestion the operator saw ({category, urgency, special_groups, model_version}); "
+                          "stored with the order so corrections can train the next model")
 
 
 class OrderOut(BaseModel):
@@ -240,3 +243,20 @@ class CategoryIn(BaseModel):
     name: str
     en: str = ""
     about: str = ""
+
+
+class TriageIn(BaseModel):
+    text: str = Field("", max_length=20000, description="the request text as typed so far")
+    address: str = Field("", max_length=300)
+
+
+class TriageOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    category: list[dict[str, Any]] = Field(description="top-3 categories with scores")
+    urgency: str
+    urgency_score: float
+    urgency_reasons: list[str]
+    special_groups: list[dict[str, Any]]
+    low_confidence: bool
+    model_version: str
+    duplicates: list[dict[str, Any]]

@@ -1,0 +1,90 @@
+"""Triage use cases: suggestions at intake, recording what the operator confirmed, retraining,
+editing the rules, and hot spots."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from ...domain.errors import InvalidInput, NotAllowed
+from ...domain.roles import Actor, Role
+from ...domain.triage.duplicates import Candidate, rank_duplicates
+from ...domain.triage.engine import Triage
+from ...domain.triage.rules import RuleSet
+
+DUPLICATE_WINDOW = timedelta(hours=72)
+MAX_TEXT = 4000
+
+
+class EngineSource(Protocol):
+    def engine(self, version: str | None, rules_data: Any | None): ...
+    def retrain(self, corrections) -> tuple[str, int, int]: ...
+    def shipped_rules(self) -> Any: ...
+
+
+def triage_dict(t: Triage, names: dict[str, str]) -> dict[str, Any]:
+    return {
+        "category": [{"code": c, "name": names.get(c, c), "score": round(p, 3)} for c, p in t.category],
+        "urgency": t.urgency, "urgency_score": round(t.urgency_score, 3), "urgency_reasons": list(t.urgency_reasons),
+        "special_groups": [{"code": g.code, "triggers": list(g.triggers), "source": g.source} for g in t.special_groups],
+        "low_confidence": t.low_confidence, "notes": list(t.notes), "model_version": t.model_version,
+    }
+
+
+def suggest(uow, engines: EngineSource, text: str, now: datetime, *, address: str = "") -> dict[str, Any]:
+    """Everything the operator is offered for the typed text and address, together."""
+    text = (text or "")[:MAX_TEXT]
+    with uow:
+        engine = engines.engine(uow.triage.active_version(), uow.triage.rules())
+        t = engine.triage(text)
+        names = uow.reference.category_names()
+        out = triage_dict(t, names)
+        top = t.top_category
+        pool = [Candidate(c["number"], c["text"], c["address"], c["category"], c["area_unit_id"])
+                for c in uow.triage.open_candidates(now - DUPLICATE_WINDOW)]
+        out["duplicates"] = [h.__dict__ for h in rank_duplicates(text, address, top, None, pool)] if text.strip() else []
+    return out
+
+
+def record_suggestion(uow, order_id: int, suggestion: dict[str, Any], category: str | None, urgency: str,
+                      special_groups: tuple[str, ...], now: datetime) -> bool:
+    """Store what triage suggested beside what the operator chose (inside the intake transaction)."""
+    if not isinstance(suggestion, dict):
+        raise InvalidInput("suggestion 必须是对象 (suggestion must be an object)", field="suggestion")
+    return uow.triage.record(order_id, suggestion, category, urgency, special_groups, now)
+
+
+def retrain(uow, engines: EngineSource, actor: Actor | None, now: datetime) -> dict[str, Any]:
+    """A new model version from the shipped corpus plus every operator-confirmed order; it
+    becomes the active version (recorded on every suggestion from then on)."""
+    if actor is not None and actor.role not in (Role.ADMIN, Role.SUPERVISOR):
+        raise NotAllowed("只有管理员或督办员可以重新训练 (only an admin or supervisor may retrain)")
+    with uow:
+        examples = uow.triage.confirmed_examples()
+    corrected = sum(1 for e in examples if e.pop("corrected"))
+    version, n, extra = engines.retrain(examples)
+    with uow:
+        uow.triage.add_model(version, n, extra, {"confirmed": extra, "corrected": corrected},
+                             actor.user_id if actor else None, now)
+        uow.audit.add(now, actor.user_id if actor else None, "triage_retrained", "triage_model", version,
+                      {"examples": n, "confirmed": extra, "corrected": corrected})
+        uow.commit()
+    return {"version": version, "examples": n, "confirmed": extra, "corrected": corrected}
+
+
+def get_rules(uow, engines: EngineSource) -> Any:
+    with uow:
+        return uow.triage.rules() or engines.shipped_rules()
+
+
+def put_rules(uow, actor: Actor, data: Any, now: datetime) -> Any:
+    """Replace the urgency / special-group rules (admin; validated; audited)."""
+    if actor.role != Role.ADMIN:
+        raise NotAllowed("只有管理员可以修改分拨规则 (only an admin may edit triage rules)")
+    ruleset = RuleSet.from_data(data)  # raises with the id of the bad rule
+    clean = ruleset.to_data()
+    with uow:
+        uow.triage.set_rules(clean, actor.user_id, now)
+        uow.audit.add(now, actor.user_id, "triage_rules_changed", "triage_rules", "rules",
+                      {"rules": len(clean.get("rules", []))})
+        uow.commit()
+    return clean
