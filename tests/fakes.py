@@ -151,6 +151,16 @@ def demo_units() -> list[Unit]:
     ]
 
 
+class FakeGazetteer:
+    def __init__(self, entries=()):
+        from cityops.domain.routing import Gazetteer
+
+        self._g = Gazetteer(list(entries))
+
+    def gazetteer(self):
+        return self._g
+
+
 class FakeUnitOfWork:
     """State lives in the object; commit() records that the use case committed."""
 
@@ -162,6 +172,7 @@ class FakeUnitOfWork:
         self.notices = FakeNotices()
         self.audit = FakeAudit()
         self.attachments = FakeAttachments()
+        self.gazetteer = FakeGazetteer()
         self.commits = 0
 
     def __enter__(self):

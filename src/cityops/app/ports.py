@@ -60,6 +60,10 @@ class AttachmentRepository(Protocol):
     def get(self, att_id: int) -> dict | None: ...
 
 
+class GazetteerRepository(Protocol):
+    def gazetteer(self) -> Any: ...
+
+
 class UnitOfWork(Protocol):
     orders: OrderRepository
     units: UnitRepository
@@ -68,6 +72,7 @@ class UnitOfWork(Protocol):
     notices: NoticeRepository
     audit: AuditRepository
     attachments: AttachmentRepository
+    gazetteer: GazetteerRepository
 
     def __enter__(self) -> "UnitOfWork": ...
     def __exit__(self, *exc: Any) -> None: ...

@@ -53,10 +53,12 @@ def seed_demo(orders: int = typer.Option(2000, help="orders over the last 14 day
               force: bool = typer.Option(False, help="seed again even if demo data exists")) -> None:
     """Seed the fictional demo district: streets, committees, departments, teams, users, orders."""
     from ..app.demo import seed_demo as run
+    from .demo_knowledge import seed_demo_knowledge
 
     box = _box()
     try:
         report = run(box, orders=orders, seed=seed, force=force)
+        report += "\n" + seed_demo_knowledge(box)
     except DomainError as e:
         _fail(e)
     typer.echo(report)
@@ -213,6 +215,56 @@ def triage_eval(file: Path, as_json: bool = typer.Option(False, "--json", help="
     from ..app.triage.evaluate import main as evaluate_main
 
     raise typer.Exit(evaluate_main(file, as_json, triager=build_default_triager(cache_dir)))
+
+
+gazetteer_cli = typer.Typer(help="Gazetteer (地名库): address → committee → street.", no_args_is_help=True)
+app.add_typer(gazetteer_cli, name="gazetteer")
+kb_cli = typer.Typer(help="Knowledge base (口径库).", no_args_is_help=True)
+app.add_typer(kb_cli, name="kb")
+
+
+def _read_bytes(file: Path) -> bytes:
+    try:
+        return file.read_bytes()
+    except OSError as e:
+        typer.echo(f"错误 (error): cannot read {file}: {e}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _print_report(report: dict) -> None:
+    for err in report.get("errors", []):
+        typer.echo(f"  {err['message']}", err=True)
+    typer.echo(json.dumps({k: v for k, v in report.items() if k != "errors"} | {"bad_rows": len(report.get("errors", []))},
+                          ensure_ascii=False))
+
+
+@gazetteer_cli.command("import")
+def gazetteer_import(file: Path) -> None:
+    """Replace the gazetteer from a CSV (UTF-8 or GBK); every bad row is reported, good rows kept."""
+    from ..app.triage.knowledge import import_gazetteer
+    from .api.knowledge import decode_text
+
+    box = _box()
+    try:
+        _print_report(import_gazetteer(box.uow(), None, decode_text(_read_bytes(file)), box.now()))
+    except DomainError as e:
+        _fail(e)
+
+
+@kb_cli.command("import")
+def kb_import(file: Path) -> None:
+    """Import knowledge-base entries from CSV or XLSX; bad rows reported, good rows kept."""
+    from ..adapters.kb_files import import_file
+    from ..app.triage.knowledge import kb_import as run
+
+    box = _box()
+    with box.uow() as uow:
+        cats = uow.reference.category_names()
+    try:
+        result = import_file(_read_bytes(file), file.name, known_categories=cats, default_valid_from=box.now())
+        _print_report(run(box.uow(), None, result, box.now()))
+    except DomainError as e:
+        _fail(e)
 
 
 @triage_cli.command("retrain")

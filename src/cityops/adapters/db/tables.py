@@ -255,7 +255,7 @@ kb_entries = sa.Table(  # 口径库: every version is a row; the current one has
     sa.Column("question", sa.String(500), nullable=False),
     sa.Column("answer", sa.Text, nullable=False),
     sa.Column("category", sa.String(64), nullable=True),
-    sa.Column("keywords", sa.String(500), nullable=False, server_default=""),
+    sa.Column("keywords", sa.JSON, nullable=False),
     sa.Column("source", sa.String(300), nullable=False, server_default=""),
     sa.Column("valid_from", UTCDateTime, nullable=False),
     sa.Column("valid_to", UTCDateTime, nullable=True),
@@ -264,17 +264,13 @@ kb_entries = sa.Table(  # 口径库: every version is a row; the current one has
     sa.UniqueConstraint("key", "version", name="uq_kb_entries_key_version"),
 )
 
-gazetteer_entries = sa.Table(
+gazetteer_entries = sa.Table(  # roads by number range, compounds with aliases, boundaries
     "gazetteer_entries", metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("kind", sa.String(16), nullable=False),  # road | compound | polygon
     sa.Column("name", sa.String(200), nullable=False, index=True),
-    sa.Column("aliases", sa.JSON, nullable=False),
-    sa.Column("from_no", sa.Integer, nullable=True),
-    sa.Column("to_no", sa.Integer, nullable=True),
-    sa.Column("parity", sa.String(8), nullable=False, server_default="all"),
-    sa.Column("committee_code", sa.String(64), nullable=False),
-    sa.Column("polygon", sa.JSON, nullable=True),
+    sa.Column("committee_code", sa.String(64), nullable=False, index=True),
+    sa.Column("body", sa.JSON, nullable=False),  # the whole entry: aliases, numbers, parity, polygon
 )
 
 routing_rules = sa.Table(

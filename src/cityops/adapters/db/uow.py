@@ -12,6 +12,7 @@ from ...domain.orders.clock import WorkCalendar
 from ...domain.orders.policy import DeadlinePolicy, Mode
 from ...domain.org import Unit, UnitKind
 from .orders_repo import SqlOrderRepository
+from .knowledge_repo import SqlGazetteerRepository, SqlKbRepository, SqlRoutingRepository
 from .refcache import ReferenceCache
 from .triage_repo import SqlTriageRepository
 from .tables import (api_tokens, attachments, audit_log, calendar_days, categories, deadline_policies, district_settings, notifications,
@@ -45,6 +46,9 @@ class SqlUnitRepository:
 
     def center(self) -> Unit | None:
         return self._all()["center"]
+
+    def all(self) -> list[Unit]:
+        return list(self._all()["by_id"].values())
 
     def add(self, *, code: str, name: str, kind: str, parent: Unit | None, now: datetime | None = None,
             **contacts: str) -> Unit:
@@ -183,6 +187,13 @@ class SqlAuditRepository:
                                                       target_type=target_type, target_id=target_id, detail=detail))
 
 
+def _kb_tokenizer():
+    """The triage tokenizer (jieba with the domain dictionary), shared by the KB index."""
+    from ..triage.model import default_tokenizer
+
+    return default_tokenizer()
+
+
 class SqlUnitOfWork:
     """``with uow: ...; uow.commit()`` — leaving the block without commit rolls back."""
 
@@ -208,6 +219,9 @@ class SqlUnitOfWork:
         self.outbox = SqlOutboxRepository(c)
         self.attachments = SqlAttachmentRepository(c)
         self.triage = SqlTriageRepository(c)
+        self.gazetteer = SqlGazetteerRepository(c, lambda: self.units.all())
+        self.routing = SqlRoutingRepository(c)
+        self.kb = SqlKbRepository(c, _kb_tokenizer)
         return self
 
     def __exit__(self, *exc: Any) -> None:

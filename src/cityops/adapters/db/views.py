@@ -239,3 +239,32 @@ def supervision_queue(conn: Connection, actor: Actor, now: datetime, limit: int 
     total = conn.execute(sa.select(sa.func.count()).select_from(stmt.with_only_columns(c.id).subquery())).scalar_one()
     rows = conn.execute(stmt.order_by(*SORTS["resolve_due"]).limit(limit).offset(offset)).all()
     return {"total": total, "items": [present(dict(r._mapping), now) for r in rows]}
+
+
+def hotspots(conn: Connection, actor: Actor, now: datetime, hours: int = 24, min_count: int = 3,
+             limit: int = 50) -> list[dict[str, Any]]:
+    """Clusters: N or more open orders about one committee and one matter within T hours."""
+    c = orders.c
+    since = now - timedelta(hours=hours)
+    base = sa.and_(c.state.in_(OPEN), c.state != State.MERGED.value, c.received_at >= since,
+                   c.area_unit_id.is_not(None), c.category.is_not(None))
+    scope = scope_clause(conn, actor)
+    if scope is not None:
+        base = sa.and_(base, scope)
+    area = units.alias("area")
+    groups = conn.execute(
+        sa.select(c.area_unit_id, c.category, sa.func.count().label("count"), sa.func.min(c.received_at).label("first"),
+                  sa.func.max(c.received_at).label("last"))
+        .where(base).group_by(c.area_unit_id, c.category).having(sa.func.count() >= min_count)
+        .order_by(sa.func.count().desc()).limit(limit)).all()
+    names = dict(conn.execute(sa.select(categories.c.code, categories.c.name)).all())
+    out = []
+    for g in groups:
+        a = conn.execute(sa.select(area.c.code, area.c.name).where(area.c.id == g.area_unit_id)).first()
+        numbers = list(conn.execute(sa.select(c.number).where(base, c.area_unit_id == g.area_unit_id,
+                                                              c.category == g.category)
+                                    .order_by(c.received_at)).scalars())
+        out.append({"area": a.code, "area_name": a.name, "category": g.category, "category_name": names.get(g.category),
+                    "count": g.count, "first_at": g.first, "last_at": g.last, "orders": numbers,
+                    "suggested_parent": numbers[0]})
+    return out

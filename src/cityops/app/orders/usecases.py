@@ -104,6 +104,17 @@ def _check_attachments(uow: UnitOfWork, order_id: int, ids: Iterable[int]) -> No
         raise InvalidInput(f"附件 {missing} 不属于该工单 (attachments not on this order)", field="attachment_ids")
 
 
+def _area_of(uow: UnitOfWork, address: str) -> int | None:
+    """The committee an address resolves to in the gazetteer, when it is clear."""
+    if not address.strip():
+        return None
+    r = uow.gazetteer.gazetteer().resolve(address)
+    if r.committee_code is None or r.ambiguous or r.confidence < 0.6:
+        return None
+    unit = uow.units.by_code(r.committee_code)
+    return unit.id if unit else None
+
+
 # ---------------------------------------------------------------- intake
 
 
@@ -128,7 +139,7 @@ def create_order(uow: UnitOfWork, actor: Actor, cmd: NewOrder, now: datetime) ->
         unknown = set(cmd.special_groups) - uow.catalog.special_group_codes()
         if unknown:
             raise NotFound(f"未知特殊群体 {sorted(unknown)} (unknown special group)", field="special_groups")
-        area = _unit_id(uow, cmd.area_unit_code, "area_unit") if cmd.area_unit_code else None
+        area = _unit_id(uow, cmd.area_unit_code, "area_unit") if cmd.area_unit_code else _area_of(uow, cmd.address)
         lead = _unit_id(uow, cmd.dispatch_to, "dispatch_to") if cmd.dispatch_to else None
         co = [_unit_id(uow, c, "co_units") for c in cmd.co_units]
         # The day's counter row is locked only for this short transaction, not for the whole intake.
@@ -160,8 +171,17 @@ def dispatch_order(uow: UnitOfWork, actor: Actor, number: str, lead_unit: str, c
 
 
 def direct_reply(uow: UnitOfWork, actor: Actor, number: str, answer: str, now: datetime,
-                 kb_entry_id: int | None = None) -> Order:
-    return _act(uow, actor, number, now, lambda o, c: lc.direct_reply(o, actor, now, answer, kb_entry_id))
+                 kb_entry: str | None = None) -> Order:
+    """直接答复, optionally with a knowledge-base answer, which must be valid now."""
+    version = None
+    if kb_entry:
+        with uow:
+            entry = uow.kb.latest(kb_entry)
+            if entry is None or not entry.is_valid_at(now):
+                raise InvalidInput(f"口径 {kb_entry} 不存在或已失效 (knowledge-base entry unknown or expired)",
+                                   field="kb_entry")
+            version = entry.version
+    return _act(uow, actor, number, now, lambda o, c: lc.direct_reply(o, actor, now, answer, kb_entry, version))
 
 
 def pre_contact(uow: UnitOfWork, actor: Actor, number: str, note: str, now: datetime, contacted: str = "caller") -> Order:
@@ -239,6 +259,15 @@ def resume_clock(uow: UnitOfWork, actor: Actor, number: str, now: datetime, note
 def transfer_to_city(uow: UnitOfWork, actor: Actor, number: str, reason: str, now: datetime,
                      city_ref: str | None = None) -> Order:
     return _act(uow, actor, number, now, lambda o, c: lc.transfer_to_city(o, actor, now, reason, city_ref))
+
+
+def merge_many(uow: UnitOfWork, actor: Actor, parent_number: str, child_numbers: Iterable[str], now: datetime,
+               reason: str | None = None) -> list[Order]:
+    """Handle a hot spot as one parent order: merge each child into it (each its own step)."""
+    children = [n for n in dict.fromkeys(child_numbers) if n != parent_number]
+    if not children:
+        raise InvalidInput("没有要合并的工单 (no orders to merge)", field="children")
+    return [merge_orders(uow, actor, n, parent_number, now, reason) for n in children]
 
 
 def merge_orders(uow: UnitOfWork, actor: Actor, child_number: str, parent_number: str, now: datetime,

@@ -10,6 +10,7 @@ from ...domain.roles import Actor, Role
 from ...domain.triage.duplicates import Candidate, rank_duplicates
 from ...domain.triage.engine import Triage
 from ...domain.triage.rules import RuleSet
+from . import knowledge
 
 DUPLICATE_WINDOW = timedelta(hours=72)
 MAX_TEXT = 4000
@@ -39,9 +40,15 @@ def suggest(uow, engines: EngineSource, text: str, now: datetime, *, address: st
         names = uow.reference.category_names()
         out = triage_dict(t, names)
         top = t.top_category
+        area = knowledge.resolve_area(uow, address)
+        out["area"] = area
+        out["unit"] = knowledge.suggest_unit(uow, top, area, t.urgency)
+        area_unit = uow.units.by_code(area["committee"]) if area and area.get("committee") else None
         pool = [Candidate(c["number"], c["text"], c["address"], c["category"], c["area_unit_id"])
                 for c in uow.triage.open_candidates(now - DUPLICATE_WINDOW)]
-        out["duplicates"] = [h.__dict__ for h in rank_duplicates(text, address, top, None, pool)] if text.strip() else []
+        out["duplicates"] = [h.__dict__ for h in rank_duplicates(
+            text, address, top, area_unit.id if area_unit else None, pool)] if text.strip() else []
+        out["knowledge"] = knowledge.kb_search(uow, text, now, category=top, limit=3)
     return out
 
 

@@ -156,12 +156,14 @@ def dispatch(order: Order, actor: Actor, now: datetime, clock: Clock, lead_unit_
                                                     co_unit_ids=list(co))])
 
 
-def direct_reply(order: Order, actor: Actor, now: datetime, answer: str, kb_entry_id: int | None = None) -> Outcome:
-    """直接答复: the center answers a consultation itself and closes the order."""
+def direct_reply(order: Order, actor: Actor, now: datetime, answer: str, kb_entry: str | None = None,
+                 kb_version: int | None = None) -> Outcome:
+    """直接答复: the center answers a consultation itself (with a knowledge-base answer, if
+    one was chosen: its id and version go on the timeline) and closes the order."""
     _check(order, actor, "direct_reply")
     answer = _text(answer, "answer", limit=MAX_TEXT)
     new = order.evolve(state=State.CLOSED, closed_at=now, feedback_at=now, resolved=True, fired=frozenset())
-    return Outcome(new, [_event("direct_replied", actor, now, answer, kb_entry_id=kb_entry_id),
+    return Outcome(new, [_event("direct_replied", actor, now, answer, kb_entry=kb_entry, kb_version=kb_version),
                          _event("closed", actor, now, None, via="direct_reply")])
 
 

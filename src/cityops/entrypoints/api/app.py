@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ...bootstrap import Container
 from ...domain.errors import (Conflict, DomainError, IllegalTransition, InvalidInput, NotAllowed, NotFound,
                               Unauthenticated)
-from . import admin, orders, triage
+from . import admin, knowledge, orders, triage
 
 STATUS = {IllegalTransition: 409, Conflict: 409, NotAllowed: 403, NotFound: 404, InvalidInput: 422,
           Unauthenticated: 401}
@@ -83,6 +83,6 @@ def create_app(container: Container, *, workers=None) -> FastAPI:
     def ping():
         return {"ok": True}
 
-    for r in (admin.auth, admin.admin, admin.me, admin.stats, orders.router, triage.router):
+    for r in (admin.auth, admin.admin, admin.me, admin.stats, orders.router, triage.router, knowledge.router):
         app.include_router(r)
     return app

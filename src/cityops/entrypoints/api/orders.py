@@ -16,7 +16,7 @@ from ...domain.orders.lifecycle import allowed_actions
 from ...domain.orders.model import Order
 from ...domain.roles import HANDLING_ROLES
 from .deps import Box, CurrentActor, Now
-from .schemas import (STD, errors, CallbackIn, DirectReplyIn, DispatchIn, ExtensionDecisionIn, ExtensionIn, FeedbackIn,
+from .schemas import (STD, errors, MergeManyIn, CallbackIn, DirectReplyIn, DispatchIn, ExtensionDecisionIn, ExtensionIn, FeedbackIn,
                       MergeIn, NoteIn, OrderDetail, OrderIn, OrderOut, OrderPage, PreContactIn, ReasonIn,
                       RequiredNoteIn, RevealIn, RevealOut, SuperviseIn, TransferIn)
 
@@ -84,6 +84,19 @@ def supervision(actor: CurrentActor, box: Box, now: Now, limit: int = Query(100,
         return views.supervision_queue(conn, actor, now, limit=limit, offset=offset)
 
 
+@router.get("/hotspots", responses=STD, summary="Hot spots: N+ open orders about one committee and matter within T hours")
+def hotspots(actor: CurrentActor, box: Box, now: Now, hours: int = Query(24, ge=1, le=720),
+             min_count: int = Query(3, ge=2, le=1000)):
+    with box.engine.connect().execution_options(readonly=True) as conn:
+        return views.hotspots(conn, actor, now, hours, min_count)
+
+
+@router.post("/hotspots/merge", response_model=list[OrderOut], responses=STD,
+             summary="Handle a hot spot as one parent order: merge the others into it")
+def merge_hotspot(body: MergeManyIn, actor: CurrentActor, box: Box, now: Now):
+    return [order_out(o, now) for o in uc.merge_many(box.uow(), actor, body.parent, body.children, now, body.reason)]
+
+
 @router.get("/{number}", response_model=OrderDetail, responses=STD, summary="One order with its whole timeline")
 def detail(number: str, actor: CurrentActor, box: Box, now: Now):
     with box.uow() as uow:
@@ -111,7 +124,7 @@ def _action(path: str, summary: str, model, call: Callable[..., Order]):
 _action("dispatch", "派单 — to a lead unit (+ co-handling units); also re-dispatch after a return", DispatchIn,
         lambda u, a, n, b, t: uc.dispatch_order(u, a, n, b.lead_unit, b.co_units, t, b.note))
 _action("direct-reply", "直接答复 — answer a consultation and close without dispatch", DirectReplyIn,
-        lambda u, a, n, b, t: uc.direct_reply(u, a, n, b.answer, t, b.kb_entry_id))
+        lambda u, a, n, b, t: uc.direct_reply(u, a, n, b.answer, t, b.kb_entry))
 _action("pre-contact", "先联 — record contact with the caller or unit ahead of dispatch", PreContactIn,
         lambda u, a, n, b, t: uc.pre_contact(u, a, n, b.note, t, b.contacted))
 _action("accept", "签收 — the lead unit takes the order", NoteIn,

@@ -147,7 +147,7 @@ class PreContactIn(BaseModel):
 
 class DirectReplyIn(BaseModel):
     answer: str = Field(min_length=1, max_length=4000)
-    kb_entry_id: int | None = None
+    kb_entry: str | None = Field(None, max_length=64, description="id of the knowledge-base answer used")
 
 
 class FeedbackIn(BaseModel):
@@ -180,6 +180,12 @@ class TransferIn(BaseModel):
 
 class MergeIn(BaseModel):
     parent: str = Field(description="number of the order to merge into")
+    reason: str | None = Field(None, max_length=1000)
+
+
+class MergeManyIn(BaseModel):
+    parent: str
+    children: list[str] = Field(min_length=1, max_length=500)
     reason: str | None = Field(None, max_length=1000)
 
 
@@ -259,4 +265,7 @@ class TriageOut(BaseModel):
     special_groups: list[dict[str, Any]]
     low_confidence: bool
     model_version: str
+    area: dict[str, Any] | None = Field(description="committee and street the address resolves to, and how")
+    unit: dict[str, Any] | None = Field(description="suggested lead unit and the routing rule that produced it")
     duplicates: list[dict[str, Any]]
+    knowledge: list[dict[str, Any]] = Field(description="knowledge-base answers valid now, best first")

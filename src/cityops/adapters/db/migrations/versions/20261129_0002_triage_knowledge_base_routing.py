@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-29 00:26:15.362599
+Create Date: 2026-11-29 00:34:04.549423
 """
 from alembic import op
 import sqlalchemy as sa
@@ -20,15 +20,12 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
-    sa.Column('aliases', sa.JSON(), nullable=False),
-    sa.Column('from_no', sa.Integer(), nullable=True),
-    sa.Column('to_no', sa.Integer(), nullable=True),
-    sa.Column('parity', sa.String(length=8), server_default='all', nullable=False),
     sa.Column('committee_code', sa.String(length=64), nullable=False),
-    sa.Column('polygon', sa.JSON(), nullable=True),
+    sa.Column('body', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_gazetteer_entries'))
     )
     with op.batch_alter_table('gazetteer_entries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_gazetteer_entries_committee_code'), ['committee_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_gazetteer_entries_name'), ['name'], unique=False)
 
     op.create_table('kb_entries',
@@ -39,7 +36,7 @@ def upgrade() -> None:
     sa.Column('question', sa.String(length=500), nullable=False),
     sa.Column('answer', sa.Text(), nullable=False),
     sa.Column('category', sa.String(length=64), nullable=True),
-    sa.Column('keywords', sa.String(length=500), server_default='', nullable=False),
+    sa.Column('keywords', sa.JSON(), nullable=False),
     sa.Column('source', sa.String(length=300), server_default='', nullable=False),
     sa.Column('valid_from', cityops.adapters.db.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('valid_to', cityops.adapters.db.types.UTCDateTime(timezone=True), nullable=True),
@@ -93,5 +90,6 @@ def downgrade() -> None:
     op.drop_table('kb_entries')
     with op.batch_alter_table('gazetteer_entries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_gazetteer_entries_name'))
+        batch_op.drop_index(batch_op.f('ix_gazetteer_entries_committee_code'))
 
     op.drop_table('gazetteer_entries')
