@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from cityops.domain.orders import lifecycle as lc
 from cityops.domain.orders.policy import Urgency
-from cityops.domain.orders.schedule import due_steps, mark_fired, next_due, schedule
+from cityops.domain.orders.schedule import advance, due_steps, mark_fired, next_due, schedule
 
 from .helpers import CLOCK, OP, SUP, T0, UNIT, dispatched, new_order
 
@@ -74,3 +74,14 @@ def test_a_step_that_fired_before_a_pause_does_not_fire_again_after_resume():
     o = lc.resume(o, UNIT, late + timedelta(hours=1), CLOCK).order
     again = due_steps(o, CLOCK, late + timedelta(hours=1))
     assert "feedback_overdue" not in {s.kind for s in again.act}
+
+
+def test_advance_agrees_with_the_step_by_step_functions():
+    o = lc.accept(dispatched(), UNIT, T0, CLOCK).order
+    for minutes in (10, 61, 97, 121, 151, 181, 400):
+        now = T0 + timedelta(minutes=minutes)
+        due, new, nxt = advance(o, CLOCK, now)
+        ref = due_steps(o, CLOCK, now)
+        assert due == ref
+        assert new == mark_fired(o, CLOCK, ref.act + ref.skip) and nxt == next_due(new, CLOCK)
+        o = new

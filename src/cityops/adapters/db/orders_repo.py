@@ -1,6 +1,7 @@
 """Orders in SQL: mapping between the ``Order`` value and its rows."""
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo
@@ -46,7 +47,7 @@ def order_from_row(r: Any, co_units: Iterable[int] = ()) -> Order:
         satisfaction=Satisfaction(m["satisfaction"]) if m["satisfaction"] else None,
         special_groups=tuple(g for g in m["special_groups"].split(",") if g),
         co_unit_ids=tuple(sorted(co_units)), fired=frozenset(m["fired"] or ()),
-        policy=DeadlinePolicy.from_dict(m["policy"]),
+        policy=_policy(m["policy"]),
         extension=None if not ext else ExtensionRequest(
             requested_until=datetime.fromisoformat(ext["requested_until"]), reason=ext["reason"],
             requested_by=ext["requested_by"], requested_at=datetime.fromisoformat(ext["requested_at"])),
@@ -62,6 +63,20 @@ _UPDATE = (
     .where(orders.c.id == sa.bindparam("b_id"), orders.c.version == sa.bindparam("b_old_version"))
     .values({name: sa.bindparam("b_" + name, type_=orders.c[name].type) for name in _ROW_COLUMNS})
 )
+
+
+_POLICIES: dict[str, DeadlinePolicy] = {}
+
+
+def _policy(data: dict) -> DeadlinePolicy:
+    """Policy snapshots repeat across orders: parse each distinct one once."""
+    key = json.dumps(data, sort_keys=True)
+    p = _POLICIES.get(key)
+    if p is None:
+        if len(_POLICIES) > 1000:
+            _POLICIES.clear()
+        p = _POLICIES[key] = DeadlinePolicy.from_dict(data)
+    return p
 
 
 class SqlOrderRepository:

@@ -17,7 +17,8 @@ class ReferenceCache:
 
     Every change of reference data writes a new random ``ref_version`` in the same transaction;
     a reader compares one small row with the version it cached (per database URL), so a change
-    made by any process is seen by all at their next transaction."""
+    made by any process is seen by all at their next transaction. The version is read once per
+    transaction (remembered on the connection for that transaction)."""
 
     _store: dict[str, tuple[str, dict[str, Any]]] = {}
     _lock = threading.Lock()
@@ -25,8 +26,7 @@ class ReferenceCache:
     @classmethod
     def get(cls, conn: Connection, name: str, load) -> Any:
         key = f"{conn.engine.url}|{_search_path(conn)}"
-        row = conn.execute(sa.select(district_settings.c.value).where(district_settings.c.key == "ref_version")).first()
-        version = row.value if row else ""
+        version = cls._version(conn)
         with cls._lock:
             cached = cls._store.get(key)
             if cached is None or cached[0] != version:
@@ -41,9 +41,21 @@ class ReferenceCache:
         return value
 
     @staticmethod
+    def _version(conn: Connection) -> str:
+        tx = id(conn.get_transaction())
+        seen = conn.info.get("cityops_ref_version")
+        if seen is not None and seen[0] == tx:
+            return seen[1]
+        row = conn.execute(sa.select(district_settings.c.value).where(district_settings.c.key == "ref_version")).first()
+        version = row.value if row else ""
+        conn.info["cityops_ref_version"] = (id(conn.get_transaction()), version)
+        return version
+
+    @staticmethod
     def bump(conn: Connection, actor_id: int | None, now: datetime) -> None:
         t = district_settings
         value = uuid.uuid4().hex
+        conn.info["cityops_ref_version"] = (id(conn.get_transaction()), value)
         if conn.execute(sa.update(t).where(t.c.key == "ref_version").values(value=value, updated_by=actor_id,
                                                                             updated_at=now)).rowcount == 0:
             conn.execute(sa.insert(t).values(key="ref_version", value=value, updated_by=actor_id, updated_at=now))

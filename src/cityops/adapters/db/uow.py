@@ -207,6 +207,7 @@ class SqlUnitOfWork:
         if self.readonly:  # SQLite: a plain BEGIN, so reads do not queue for the write lock
             self.conn.execution_options(readonly=True)
         self._tx = self.conn.begin()
+        self.conn.info.pop("cityops_ref_version", None)  # reference data version: read afresh per unit of work
         c = self.conn
         self.orders = SqlOrderRepository(c)
         self.units = SqlUnitRepository(c)

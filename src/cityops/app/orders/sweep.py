@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ...domain.orders.model import Event
-from ...domain.orders.schedule import due_steps, mark_fired, next_due
+from ...domain.orders.schedule import advance
 from ..ports import UnitOfWork
 from . import notices
 from .usecases import clock_for
@@ -53,7 +53,7 @@ def sweep_once(uow: UnitOfWork, now: datetime, batch: int = 500) -> SweepResult:
             try:
                 key = (order.policy.clock,)
                 clock = clocks.get(key) or clocks.setdefault(key, clock_for(uow, order.policy))
-                steps = due_steps(order, clock, now)
+                steps, fired, nxt = advance(order, clock, now)
                 lead = None
                 if order.lead_unit_id:
                     lead = units.get(order.lead_unit_id) or uow.units.get(order.lead_unit_id)
@@ -70,8 +70,6 @@ def sweep_once(uow: UnitOfWork, now: datetime, batch: int = 500) -> SweepResult:
                     a, b = notices.for_step(order, step, lead, center, now)
                     o_inapp += a
                     o_out += b
-                fired = mark_fired(order, clock, steps.act + steps.skip)
-                nxt = next_due(fired, clock)
             except Exception as e:  # one broken order must not hold up every other deadline
                 log.exception("deadline sweep: order %s failed", order.number)
                 events.append((order.id, Event(kind="sweep_failed", at=now, actor_id=None, actor_unit_id=None,

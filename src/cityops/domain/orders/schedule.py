@@ -66,11 +66,12 @@ class DueSteps:
     skip: list[Step]     # steps overtaken by a later one (a 50% warning once overdue): mark only
 
 
-def due_steps(order: Order, clock: Clock, now: datetime) -> DueSteps:
+def due_steps(order: Order, clock: Clock, now: datetime, steps: list[Step] | None = None) -> DueSteps:
     """The unfired steps whose time has come. A warning overtaken by the overdue alarm of the
     same deadline is marked as done without a notice (a worker catching up after downtime
     should not send a 50% warning for an order that is already late)."""
-    due = [s for s in schedule(order, clock) if s.key not in order.fired and s.due_at <= now]
+    steps = schedule(order, clock) if steps is None else steps
+    due = [s for s in steps if s.key not in order.fired and s.due_at <= now]
     due.sort(key=lambda s: s.due_at)
     overdue_due = any(s.kind == "overdue" for s in due) or any(
         k.startswith("overdue@") for k in order.fired
@@ -82,6 +83,20 @@ def due_steps(order: Order, clock: Clock, now: datetime) -> DueSteps:
         act = [s for s in act if s.kind != "warning" or s is warnings[-1]]
     skip = [s for s in due if s not in act]
     return DueSteps(act=act, skip=skip)
+
+
+def advance(order: Order, clock: Clock, now: datetime) -> tuple[DueSteps, Order, datetime | None]:
+    """One sweep of one order: the steps to act on, the order with them recorded, and its
+    next deadline — from a single computation of its schedule."""
+    steps = schedule(order, clock)
+    due = due_steps(order, clock, now, steps)
+    live = {s.key for s in steps}
+    fired = order.fired | {s.key for s in due.act + due.skip}
+    if not order.is_paused:
+        fired &= live
+    new = order.evolve(fired=frozenset(fired))
+    pending = [s.due_at for s in steps if s.key not in new.fired]
+    return due, new, (min(pending) if pending else None)
 
 
 def mark_fired(order: Order, clock: Clock, steps: list[Step]) -> Order:
