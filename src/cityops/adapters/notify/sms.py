@@ -10,7 +10,7 @@ import re
 
 import httpx
 
-from cityops.adapters.notify.webhook import json_object, parse_http_url, post_json
+from cityops.adapters.notify.webhook import HttpTransportBase, json_object, parse_http_url, post_json
 from cityops.app.notify.ports import OutgoingMessage, TransportError
 
 DEFAULT_TEMPLATE = "【城运中心】{subject}：{body}"
@@ -29,7 +29,7 @@ def is_valid_phone(phone: str) -> bool:
     return 7 <= len(phone.replace("-", "")) <= 15
 
 
-class SmsGatewayTransport:
+class SmsGatewayTransport(HttpTransportBase):
     """Renders ``template`` with the message subject and body and posts it to the gateway."""
 
     channel = "sms"
@@ -52,20 +52,7 @@ class SmsGatewayTransport:
             raise ValueError(f"SMS template may only use {{subject}} and {{body}}: {exc!r}") from exc
         self.template = template
         self.api_key = api_key
-        self.timeout = timeout
-        self._owns_client = client is None
-        self._client = client if client is not None else httpx.Client(timeout=timeout)
-
-    def close(self) -> None:
-        """Close the HTTP client if this transport created it."""
-        if self._owns_client:
-            self._client.close()
-
-    def __enter__(self) -> SmsGatewayTransport:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+        super().__init__(timeout, client)
 
     def render(self, message: OutgoingMessage) -> str:
         """The SMS text for a message."""

@@ -83,10 +83,8 @@ def json_object(response: httpx.Response) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-class WebhookTransport:
-    """Posts a text message to a WeCom / DingTalk group robot; the recipient is the robot URL."""
-
-    channel = "webhook"
+class HttpTransportBase:
+    """An HTTP transport's client: its own unless one is handed in (a handed-in one is never closed)."""
 
     def __init__(self, timeout: float = 10.0, client: httpx.Client | None = None) -> None:
         self.timeout = timeout
@@ -98,11 +96,17 @@ class WebhookTransport:
         if self._owns_client:
             self._client.close()
 
-    def __enter__(self) -> WebhookTransport:
+    def __enter__(self):
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+class WebhookTransport(HttpTransportBase):
+    """Posts a text message to a WeCom / DingTalk group robot; the recipient is the robot URL."""
+
+    channel = "webhook"
 
     @staticmethod
     def payload(message: OutgoingMessage) -> dict[str, Any]:
