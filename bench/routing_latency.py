@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT / "src") not in sys.path:  # running from a checkout without installing
     sys.path.insert(0, str(ROOT / "src"))
 
-from cityops.app import demo  # noqa: E402
+from cityops.app.demo.places import _gazetteer  # noqa: E402
+from cityops.app.demo.plan import _Planner  # noqa: E402
 from cityops.domain.routing import Area, Gazetteer, GazetteerEntry, parse_gazetteer_csv  # noqa: E402
 from cityops.domain.routing.address import house_number_at, normalize_address  # noqa: E402
 
@@ -224,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     core = pin_one_core()
     rng = random.Random(args.seed)
 
-    streets, committees = demo._gazetteer()
+    streets, committees = _gazetteer()
     text = (ROOT / "src" / "cityops" / "data" / "demo_gazetteer.csv").read_text("utf-8")
     entries, errors = parse_gazetteer_csv(text, known_committees={c.code for c in committees})
     assert not errors, errors
@@ -241,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     build_ms = (time.perf_counter() - t0) * 1000
     naive = NaiveGazetteer(all_entries)
 
-    planner = demo._Planner(rng, datetime(2022, 3, 25, tzinfo=timezone.utc), "Asia/Shanghai", committees)
+    planner = _Planner(rng, datetime(2022, 3, 25, tzinfo=timezone.utc), "Asia/Shanghai", committees)
     addresses: list[str] = []
     expected: list[tuple[str | None, str]] = []
     for i in range(args.addresses):

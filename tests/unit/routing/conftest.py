@@ -46,7 +46,7 @@ def gaz() -> Gazetteer:
 
 @pytest.fixture(scope="session")
 def demo_spec():
-    from cityops.app.demo import _gazetteer
+    from cityops.app.demo.places import _gazetteer
     return _gazetteer()
 
 

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from cityops.app import demo
+from cityops.app.demo.plan import _Planner
 
 PER_COMMITTEE = 120
 
@@ -15,8 +15,7 @@ PER_COMMITTEE = 120
 @pytest.fixture(scope="module")
 def planner(demo_spec):
     _streets, committees = demo_spec
-    return demo._Planner(random.Random(20220325), datetime(2022, 3, 25, tzinfo=timezone.utc), "Asia/Shanghai",
-                         committees)
+    return _Planner(random.Random(20220325), datetime(2022, 3, 25, tzinfo=timezone.utc), "Asia/Shanghai", committees)
 
 
 def _addresses(planner, committees):
