@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import statistics
 import sys
 import time
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
+from _timing import percentile, pin_one_core  # noqa: E402
 
 CST = timezone(timedelta(hours=8))
 NOW = datetime(2022, 4, 12, 10, 0, tzinfo=CST)
@@ -65,21 +65,6 @@ QUERIES = [
     ("封控区和管控区有什么不一样", "KB-033"),
     ("学校让开证明孩子封在家里回不了学校", "KB-022"),
 ]
-
-
-def pin_one_core() -> str:
-    try:
-        cpu = min(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, {cpu})
-        return f"cpu{cpu}"
-    except (AttributeError, OSError):
-        return "unpinned"
-
-
-def percentile(values: list[float], q: float) -> float:
-    s = sorted(values)
-    k = min(len(s) - 1, max(0, round(q / 100 * (len(s) - 1))))
-    return s[k]
 
 
 def summary(ms: list[float]) -> dict:

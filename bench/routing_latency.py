@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import statistics
 import sys
@@ -31,26 +30,13 @@ from cityops.app.demo.places import _gazetteer  # noqa: E402
 from cityops.app.demo.plan import _Planner  # noqa: E402
 from cityops.domain.routing import Area, Gazetteer, GazetteerEntry, parse_gazetteer_csv  # noqa: E402
 from cityops.domain.routing.address import house_number_at, normalize_address  # noqa: E402
+from _timing import percentile, pin_one_core  # noqa: E402
 
 POOL = "安宁康乐华兴盛泰和平丰瑞祥福庆嘉裕隆昌富荣德仁义智信忠廉明清远春秋冬夏金银铜玉石山水林木竹松柏梅兰菊桃李杏枣杨" \
        "枫桐橡槐榆樱荷莲芦苇溪涧泉潭湖港湾滩岛洲渚汀岸堤桥塘泾浜汇浦江河川峰岭岗坡原野田园"
 SUFFIXES = ("苑", "新村", "花园", "小区", "公寓", "佳园")
 ALIAS = {"花园": "花苑", "佳园": "家园", "新村": "新邨"}
 CN = "零一二三四五六七八九"
-
-
-def pin_one_core() -> str:
-    try:
-        cpu = min(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, {cpu})
-        return f"cpu{cpu}"
-    except (AttributeError, OSError):
-        return "unpinned"
-
-
-def percentile(values: list[float], q: float) -> float:
-    s = sorted(values)
-    return s[min(len(s) - 1, max(0, round(q / 100 * (len(s) - 1))))]
 
 
 def cn_number(n: int) -> str:

@@ -18,27 +18,13 @@ import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
+from _timing import percentile, pin_one_core  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DEV = next(
     (p for p in (REPO.parent / "shared" / "data" / "triage-dev.jsonl", Path("/work/shared/data/triage-dev.jsonl")) if p.exists()),
     None,
 )
-
-
-def pin_one_core() -> str:
-    try:
-        cpu = min(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, {cpu})
-        return f"cpu{cpu}"
-    except (AttributeError, OSError):
-        return "unpinned"
-
-
-def percentile(values: list[float], q: float) -> float:
-    s = sorted(values)
-    k = min(len(s) - 1, max(0, round(q / 100 * (len(s) - 1))))
-    return s[k]
 
 
 def measure(fn, texts: list[str], rounds: int) -> list[float]:
