@@ -38,6 +38,9 @@ def test_possible_duplicates_are_offered(api):
     s = api.post("op", "/api/v1/triage", json={"text": "幸福小区封控了三天家里没有菜了，快递也进不来",
                                                "address": "幸福小区"}).json()
     assert s["duplicates"] and s["duplicates"][0]["number"] == first
+    # a street's patrol report gets no duplicates: they are drawn from the whole district
+    r = api.post("s2", "/api/v1/triage", json={"text": "幸福小区封控了三天家里没有菜了", "address": "幸福小区"})
+    assert r.status_code == 200 and r.json()["duplicates"] == []
 
 
 def test_a_correction_is_stored_and_feeds_the_next_model(api, box):

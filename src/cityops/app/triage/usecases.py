@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from ...domain.errors import InvalidInput, NotAllowed
-from ...domain.roles import Actor, Role
+from ...domain.roles import HANDLING_ROLES, Actor, Role
 from ...domain.triage.duplicates import Candidate, rank_duplicates
 from ...domain.triage.engine import Triage
 from ...domain.triage.rules import RuleSet
@@ -31,8 +31,10 @@ def triage_dict(t: Triage, names: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def suggest(uow, engines: EngineSource, text: str, now: datetime, *, address: str = "") -> dict[str, Any]:
-    """Everything the operator is offered for the typed text and address, together."""
+def suggest(uow, engines: EngineSource, text: str, now: datetime, *, address: str = "",
+            actor: Actor | None = None) -> dict[str, Any]:
+    """Everything the operator is offered for the typed text and address, together. Possible
+    duplicates are drawn from the whole district, so only center roles are shown them."""
     text = (text or "")[:MAX_TEXT]
     with uow:
         engine = engines.engine(uow.triage.active_version(), uow.triage.rules())
@@ -47,7 +49,8 @@ def suggest(uow, engines: EngineSource, text: str, now: datetime, *, address: st
         pool = [Candidate(c["number"], c["text"], c["address"], c["category"], c["area_unit_id"])
                 for c in uow.triage.open_candidates(now - DUPLICATE_WINDOW)]
         out["duplicates"] = [h.__dict__ for h in rank_duplicates(
-            text, address, top, area_unit.id if area_unit else None, pool)] if text.strip() else []
+            text, address, top, area_unit.id if area_unit else None, pool)] \
+            if text.strip() and (actor is None or actor.role not in HANDLING_ROLES) else []
         out["knowledge"] = knowledge.kb_search(uow, text, now, category=top, limit=3)
     return out
 

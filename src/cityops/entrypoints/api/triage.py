@@ -16,7 +16,7 @@ Trainer = Annotated[Actor, Depends(require(Role.ADMIN, Role.SUPERVISOR))]
 @router.post("", response_model=TriageOut, responses=STD,
              summary="All suggestions for the typed text: category top-3, urgency with reasons, special groups, duplicates")
 def suggest(body: TriageIn, actor: CurrentActor, box: Box, now: Now):
-    return tri.suggest(box.uow(), box.triage, body.text, now, address=body.address)
+    return tri.suggest(box.uow(), box.triage, body.text, now, address=body.address, actor=actor)
 
 
 @router.get("/rules", responses=STD, summary="The urgency and special-group rules in force")
