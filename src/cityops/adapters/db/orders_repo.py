@@ -20,6 +20,7 @@ _SCALARS = (
     "lead_unit_id", "area_unit_id", "created_by", "received_at", "dispatched_at", "accepted_at", "feedback_at",
     "closed_at", "window_start_at", "accept_due_at", "feedback_due_at", "resolve_due_at", "paused_at", "resolved",
     "satisfaction", "solved", "supervised", "urge_count", "return_count", "reopen_count", "parent_id", "external_ref",
+    "lat", "lng",
 )
 
 
@@ -31,6 +32,7 @@ def order_to_row(o: Order) -> dict[str, Any]:
     row["special_groups"] = ",".join(o.special_groups)
     row["fired"] = sorted(o.fired)
     row["policy"] = o.policy.to_dict()
+    row["details"] = o.details or {}
     row["extension"] = None if o.extension is None else {
         "requested_until": o.extension.requested_until.isoformat(), "reason": o.extension.reason,
         "requested_by": o.extension.requested_by, "requested_at": o.extension.requested_at.isoformat(),
@@ -47,7 +49,7 @@ def order_from_row(r: Any, co_units: Iterable[int] = ()) -> Order:
         satisfaction=Satisfaction(m["satisfaction"]) if m["satisfaction"] else None,
         special_groups=tuple(g for g in m["special_groups"].split(",") if g),
         co_unit_ids=tuple(sorted(co_units)), fired=frozenset(m["fired"] or ()),
-        policy=_policy(m["policy"]),
+        policy=_policy(m["policy"]), details=dict(m["details"] or {}),
         extension=None if not ext else ExtensionRequest(
             requested_until=datetime.fromisoformat(ext["requested_until"]), reason=ext["reason"],
             requested_by=ext["requested_by"], requested_at=datetime.fromisoformat(ext["requested_at"])),

@@ -141,6 +141,9 @@ orders = sa.Table(
     sa.Column("fired", sa.JSON, nullable=False),
     sa.Column("policy", sa.JSON, nullable=False),
     sa.Column("external_ref", sa.String(100), nullable=True),
+    sa.Column("lat", sa.Float, nullable=True),
+    sa.Column("lng", sa.Float, nullable=True),
+    sa.Column("details", sa.JSON, nullable=True),
     sa.Column("next_due_at", UTCDateTime, nullable=True, index=True),
     sa.Column("version", sa.Integer, nullable=False, server_default="0"),
     sa.Column("updated_at", UTCDateTime, nullable=False),
@@ -280,4 +283,34 @@ routing_rules = sa.Table(
     sa.Column("active", sa.Boolean, nullable=False, server_default=sa.text("true")),
     sa.Column("updated_by", sa.Integer, nullable=True),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+
+# --------------------------------------------------------------------------- Open311 (issue 5)
+
+api_keys = sa.Table(  # keys for third-party channels (Open311 clients); only a hash is stored
+    "api_keys", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("key_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("prefix", sa.String(12), nullable=False),  # the first characters, to tell keys apart
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("channel", sa.String(32), nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.text("true")),
+    sa.Column("created_by", sa.Integer, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("last_used_at", UTCDateTime, nullable=True),
+)
+
+service_attributes = sa.Table(  # extra fields a category asks for when filed as an Open311 service
+    "service_attributes", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("category", sa.String(64), sa.ForeignKey("categories.code"), nullable=False, index=True),
+    sa.Column("code", sa.String(64), nullable=False),
+    sa.Column("datatype", sa.String(24), nullable=False),  # string number datetime text singlevaluelist multivaluelist
+    sa.Column("required", sa.Boolean, nullable=False, server_default=sa.text("false")),
+    sa.Column("variable", sa.Boolean, nullable=False, server_default=sa.text("true")),
+    sa.Column("description", sa.String(500), nullable=False, server_default=""),
+    sa.Column("position", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("values", sa.JSON, nullable=False),  # [{"key": ..., "name": ...}] in order
+    sa.UniqueConstraint("category", "code", name="uq_service_attributes_category_code"),
 )

@@ -37,6 +37,9 @@ class NewOrder:
     external_ref: str | None = None
     note: str | None = None
     suggestion: dict | None = None  # what triage suggested on the operator's screen, stored beside the choice
+    lat: float | None = None
+    lng: float | None = None
+    details: dict | None = None     # channel extras: contact email, media URL, service attributes
 
 
 def clock_for(uow: UnitOfWork, policy: DeadlinePolicy) -> Clock:
@@ -104,11 +107,12 @@ def _check_attachments(uow: UnitOfWork, order_id: int, ids: Iterable[int]) -> No
         raise InvalidInput(f"附件 {missing} 不属于该工单 (attachments not on this order)", field="attachment_ids")
 
 
-def _area_of(uow: UnitOfWork, address: str) -> int | None:
-    """The committee an address resolves to in the gazetteer, when it is clear."""
-    if not address.strip():
+def _area_of(uow: UnitOfWork, address: str, lat: float | None = None, lng: float | None = None) -> int | None:
+    """The committee an address (or a point) resolves to in the gazetteer, when it is clear."""
+    point = (lng, lat) if lat is not None and lng is not None else None
+    if not address.strip() and point is None:
         return None
-    r = uow.gazetteer.gazetteer().resolve(address)
+    r = uow.gazetteer.gazetteer().resolve(address, point=point)
     if r.committee_code is None or r.ambiguous or r.confidence < 0.6:
         return None
     unit = uow.units.by_code(r.committee_code)
@@ -133,13 +137,16 @@ def create_order(uow: UnitOfWork, actor: Actor, cmd: NewOrder, now: datetime) ->
         raise InvalidInput(f"未知紧急程度 {cmd.urgency!r} (urgency must be critical, urgent or normal)",
                            field="urgency") from None
     lc.checked_text(cmd.text, "text", limit=lc.MAX_TEXT)  # refuse before a number is taken
+    lc.checked_coordinate(cmd.lat, -90, 90, "lat")
+    lc.checked_coordinate(cmd.lng, -180, 180, "long")
     with uow:
         if cmd.category is not None and not uow.catalog.category_exists(cmd.category):
             raise NotFound(f"未知类别 {cmd.category!r} (unknown category)", field="category")
         unknown = set(cmd.special_groups) - uow.catalog.special_group_codes()
         if unknown:
             raise NotFound(f"未知特殊群体 {sorted(unknown)} (unknown special group)", field="special_groups")
-        area = _unit_id(uow, cmd.area_unit_code, "area_unit") if cmd.area_unit_code else _area_of(uow, cmd.address)
+        area = _unit_id(uow, cmd.area_unit_code, "area_unit") if cmd.area_unit_code else \
+            _area_of(uow, cmd.address, cmd.lat, cmd.lng)
         lead = _unit_id(uow, cmd.dispatch_to, "dispatch_to") if cmd.dispatch_to else None
         co = [_unit_id(uow, c, "co_units") for c in cmd.co_units]
         # The day's counter row is locked only for this short transaction, not for the whole intake.
@@ -151,7 +158,8 @@ def create_order(uow: UnitOfWork, actor: Actor, cmd: NewOrder, now: datetime) ->
         out = lc.receive(number=number, channel=channel, text=cmd.text, urgency=urgency, category=cmd.category,
                          policy=policy, clock=clock, actor=actor, now=now, caller_name=cmd.caller_name,
                          caller_phone=cmd.caller_phone, address=cmd.address, special_groups=cmd.special_groups,
-                         area_unit_id=area, external_ref=cmd.external_ref)
+                         area_unit_id=area, external_ref=cmd.external_ref, lat=cmd.lat, lng=cmd.lng,
+                         details=cmd.details)
         order = uow.orders.add(out.order, next_due(out.order, clock), now)
         _record(uow, order, out.events)
         if cmd.suggestion:

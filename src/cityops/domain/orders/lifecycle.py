@@ -126,6 +126,7 @@ def receive(
     *, number: str, channel, text: str, urgency, category: str | None, policy: DeadlinePolicy, clock: Clock,
     actor: Actor, now: datetime, caller_name: str = "", caller_phone: str = "", address: str = "",
     special_groups: Iterable[str] = (), area_unit_id: int | None = None, external_ref: str | None = None,
+    lat: float | None = None, lng: float | None = None, details: dict | None = None,
 ) -> Outcome:
     """Intake (受理): a new order in state received, with its resolve deadline running."""
     text = _text(text, "text", limit=MAX_TEXT)
@@ -135,9 +136,22 @@ def receive(
         caller_phone=_text(caller_phone, "caller_phone", False, 40), address=_text(address, "address", False, 300),
         special_groups=tuple(sorted(set(special_groups))), area_unit_id=area_unit_id, created_by=actor.user_id or None,
         window_start_at=now, resolve_due_at=clock.add(now, policy.resolve_minutes), external_ref=external_ref,
+        lat=checked_coordinate(lat, -90, 90, "lat"), lng=checked_coordinate(lng, -180, 180, "long"), details=dict(details or {}),
     )
     return Outcome(order, [_event("received", actor, now, channel=str(channel), urgency=str(urgency),
                                   category=category, special_groups=list(order.special_groups))])
+
+
+def checked_coordinate(value: float | None, lo: float, hi: float, field: str) -> float | None:
+    if value is None:
+        return None
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"{field} 必须是数字 ({field} must be a number)", field=field) from None
+    if not (lo <= v <= hi) or v != v:
+        raise InvalidInput(f"{field} 超出范围 {lo}…{hi} ({field} out of range)", field=field)
+    return v
 
 
 def dispatch(order: Order, actor: Actor, now: datetime, clock: Clock, lead_unit_id: int,

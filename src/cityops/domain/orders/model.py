@@ -104,6 +104,9 @@ class Order:
     id: int | None = None
     version: int = 0
     external_ref: str | None = None
+    lat: float | None = None               # WGS-84 latitude of the place, when the channel gives one
+    lng: float | None = None
+    details: dict[str, Any] = field(default_factory=dict)  # channel extras: contact email, media URL, attributes
 
     @property
     def is_open(self) -> bool:
