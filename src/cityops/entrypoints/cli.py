@@ -278,6 +278,49 @@ def triage_retrain() -> None:
                f"{r['corrected']} of them corrected); now active")
 
 
+open311_cli = typer.Typer(help="Open311 GeoReport v2: API keys for third-party 311 apps.", no_args_is_help=True)
+app.add_typer(open311_cli, name="open311")
+open311_keys_cli = typer.Typer(help="API keys (each tied to a channel).", no_args_is_help=True)
+open311_cli.add_typer(open311_keys_cli, name="keys")
+
+
+@open311_keys_cli.command("create")
+def open311_key_create(name: str, channel: str = typer.Option("open311", help="open311 | web")) -> None:
+    """Issue a key; it is printed once (only its hash is stored)."""
+    from ..app import open311 as o311
+
+    box = _box()
+    try:
+        k = o311.create_key(box.uow(), None, name, channel, box.now())
+    except DomainError as e:
+        _fail(e)
+    typer.echo(f"key {k['id']} ({k['name']}, channel {k['channel']}) — store it now, it is not shown again:")
+    typer.echo(k["key"])
+
+
+@open311_keys_cli.command("list")
+def open311_key_list() -> None:
+    from ..app import open311 as o311
+
+    box = _box()
+    for k in o311.list_keys(box.uow(), None):
+        used = k["last_used_at"].isoformat(timespec="seconds") if k["last_used_at"] else "never"
+        typer.echo(f"{k['id']}\t{k['prefix']}…\t{k['name']}\t{k['channel']}\t"
+                   f"{'active' if k['active'] else 'revoked'}\tlast used {used}")
+
+
+@open311_keys_cli.command("revoke")
+def open311_key_revoke(key_id: int) -> None:
+    from ..app import open311 as o311
+
+    box = _box()
+    try:
+        o311.revoke_key(box.uow(), None, key_id, box.now())
+    except DomainError as e:
+        _fail(e)
+    typer.echo(f"key {key_id} revoked")
+
+
 def main() -> None:  # pragma: no cover
     app()
 

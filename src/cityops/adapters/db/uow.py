@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection, Engine
 from ...domain.orders.clock import WorkCalendar
 from ...domain.orders.policy import DeadlinePolicy, Mode
 from ...domain.org import Unit, UnitKind
+from .open311_repo import SqlOpen311Repository
 from .orders_repo import SqlOrderRepository
 from .knowledge_repo import SqlGazetteerRepository, SqlKbRepository, SqlRoutingRepository
 from .refcache import ReferenceCache
@@ -223,6 +224,7 @@ class SqlUnitOfWork:
         self.gazetteer = SqlGazetteerRepository(c, lambda: self.units.all())
         self.routing = SqlRoutingRepository(c)
         self.kb = SqlKbRepository(c, _kb_tokenizer)
+        self.open311 = SqlOpen311Repository(c)
         return self
 
     def __exit__(self, *exc: Any) -> None:

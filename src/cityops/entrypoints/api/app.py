@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ...bootstrap import Container
 from ...domain.errors import (Conflict, DomainError, IllegalTransition, InvalidInput, NotAllowed, NotFound,
                               Unauthenticated)
-from . import admin, knowledge, orders, triage
+from . import admin, knowledge, open311, orders, triage
 
 STATUS = {IllegalTransition: 409, Conflict: 409, NotAllowed: 403, NotFound: 404, InvalidInput: 422,
           Unauthenticated: 401}
@@ -85,4 +85,5 @@ def create_app(container: Container, *, workers=None) -> FastAPI:
 
     for r in (admin.auth, admin.admin, admin.me, admin.stats, orders.router, triage.router, knowledge.router):
         app.include_router(r)
+    open311.include_router(app)
     return app
