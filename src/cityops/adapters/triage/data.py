@@ -3,35 +3,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from cityops.domain.triage.examples import LabelledExample
 from cityops.domain.triage.rules import RuleSet
 from cityops.domain.triage.tokenize import UserWord, parse_userdict
 
 CORPUS_FILE = "triage_corpus.jsonl"
 RULES_FILE = "triage_rules.json"
 USERDICT_FILE = "triage_userdict.txt"
-
-
-@dataclass(frozen=True)
-class LabelledExample:
-    text: str
-    category: str
-    urgency: str
-    special_groups: tuple[str, ...] = field(default_factory=tuple)
-    id: str = ""
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "LabelledExample":
-        return cls(
-            text=str(d["text"]),
-            category=str(d["category"]),
-            urgency=str(d["urgency"]),
-            special_groups=tuple(d.get("special_groups") or ()),
-            id=str(d.get("id", "")),
-        )
 
 
 def data_path(name: str) -> Path:

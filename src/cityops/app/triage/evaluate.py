@@ -20,13 +20,14 @@ import json
 import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+
 from pathlib import Path
 from typing import IO, Any, Protocol
 
 from cityops.app.triage.baseline import KeywordBaseline
 from cityops.domain.triage.codes import CRITICAL, URGENCY_LEVELS
 from cityops.domain.triage.engine import Triage
+from cityops.domain.triage.examples import LabelledExample
 
 METRIC_KEYS: tuple[str, ...] = (
     "n", "category_top1", "category_top3", "urgency_accuracy",
@@ -38,12 +39,7 @@ class Triager(Protocol):
     def triage(self, text: str) -> Triage: ...
 
 
-@dataclass(frozen=True)
-class Example:
-    text: str
-    category: str
-    urgency: str
-    special_groups: tuple[str, ...] = field(default_factory=tuple)
+Example = LabelledExample  # the evaluation's name for a labelled request
 
 
 def parse_example(obj: Any) -> Example:
