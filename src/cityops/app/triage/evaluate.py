@@ -20,7 +20,6 @@ import json
 import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
-
 from pathlib import Path
 from typing import IO, Any, Protocol
 
