@@ -18,7 +18,7 @@ app = typer.Typer(help="cityops — 城运中心 work orders, deadlines and noti
                   pretty_exceptions_enable=False)
 policies_cli = typer.Typer(help="Deadline policies (时限规则): export and import as JSON.", no_args_is_help=True)
 app.add_typer(policies_cli, name="policies")
-triage_cli = typer.Typer(help="Triage (智能分拨): evaluate the suggestion engine.", no_args_is_help=True)
+triage_cli = typer.Typer(help="Triage (智能分拨): evaluate and retrain the suggestion engine.", no_args_is_help=True)
 app.add_typer(triage_cli, name="triage")
 
 
@@ -68,7 +68,7 @@ def seed_demo(orders: int = typer.Option(2000, help="orders over the last 14 day
 def serve(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8000),
           workers_in_process: Optional[bool] = typer.Option(None, "--workers/--no-workers",
                                                             help="run deadline/outbox workers in this process")) -> None:
-    """Serve the web app and API (with the workers in-process unless --no-workers)."""
+    """Serve the REST and Open311 APIs (with the workers in-process unless --no-workers)."""
     import uvicorn
 
     from .api.app import create_app
