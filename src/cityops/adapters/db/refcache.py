@@ -53,12 +53,28 @@ class ReferenceCache:
 
     @staticmethod
     def bump(conn: Connection, actor_id: int | None, now: datetime) -> None:
-        t = district_settings
         value = uuid.uuid4().hex
         conn.info["cityops_ref_version"] = (id(conn.get_transaction()), value)
-        if conn.execute(sa.update(t).where(t.c.key == "ref_version").values(value=value, updated_by=actor_id,
-                                                                            updated_at=now)).rowcount == 0:
-            conn.execute(sa.insert(t).values(key="ref_version", value=value, updated_by=actor_id, updated_at=now))
+        _upsert(conn, "ref_version", value, actor_id, now)
+
+
+def read_setting(conn: Connection, key: str, default: Any = None) -> Any:
+    """A district setting (mode, working hours, active triage model…), or ``default``."""
+    row = conn.execute(sa.select(district_settings.c.value).where(district_settings.c.key == key)).first()
+    return default if row is None else row.value
+
+
+def write_setting(conn: Connection, key: str, value: Any, actor_id: int | None, now: datetime) -> None:
+    """Set a district setting; it is reference data, so every process's cache is invalidated."""
+    ReferenceCache.bump(conn, actor_id, now)
+    _upsert(conn, key, value, actor_id, now)
+
+
+def _upsert(conn: Connection, key: str, value: Any, actor_id: int | None, now: datetime) -> None:
+    t = district_settings
+    if conn.execute(sa.update(t).where(t.c.key == key).values(value=value, updated_by=actor_id,
+                                                              updated_at=now)).rowcount == 0:
+        conn.execute(sa.insert(t).values(key=key, value=value, updated_by=actor_id, updated_at=now))
 
 
 def _search_path(conn: Connection) -> str:

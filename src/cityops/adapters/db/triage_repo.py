@@ -7,8 +7,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .tables import district_settings, orders, orders_triage, triage_models
-from .refcache import ReferenceCache
+from .tables import orders, orders_triage, triage_models
+from .refcache import ReferenceCache, read_setting, write_setting
 
 OPEN_STATES = ("received", "dispatched", "returned", "accepted", "in_progress", "feedback_submitted", "callback_done")
 
@@ -17,25 +17,14 @@ class SqlTriageRepository:
     def __init__(self, conn: Connection):
         self.conn = conn
 
-    def _setting(self, key: str) -> Any:
-        row = self.conn.execute(sa.select(district_settings.c.value).where(district_settings.c.key == key)).first()
-        return None if row is None else row.value
-
-    def _put(self, key: str, value: Any, actor_id: int | None, now: datetime) -> None:
-        t = district_settings
-        ReferenceCache.bump(self.conn, actor_id, now)
-        if self.conn.execute(sa.update(t).where(t.c.key == key).values(value=value, updated_by=actor_id,
-                                                                      updated_at=now)).rowcount == 0:
-            self.conn.execute(sa.insert(t).values(key=key, value=value, updated_by=actor_id, updated_at=now))
-
     def active_version(self) -> str | None:
-        return ReferenceCache.get(self.conn, "triage_model", lambda: self._setting("triage_model"))
+        return ReferenceCache.get(self.conn, "triage_model", lambda: read_setting(self.conn, "triage_model"))
 
     def rules(self) -> Any | None:
-        return ReferenceCache.get(self.conn, "triage_rules", lambda: self._setting("triage_rules"))
+        return ReferenceCache.get(self.conn, "triage_rules", lambda: read_setting(self.conn, "triage_rules"))
 
     def set_rules(self, data: Any, actor_id: int | None, now: datetime) -> None:
-        self._put("triage_rules", data, actor_id, now)
+        write_setting(self.conn, "triage_rules", data, actor_id, now)
 
     def add_model(self, version: str, examples: int, corrections: int, metrics: dict, actor_id: int | None,
                   now: datetime) -> None:
@@ -44,7 +33,7 @@ class SqlTriageRepository:
             self.conn.execute(sa.insert(t).values(version=version, created_at=now, created_by=actor_id,
                                                   examples=examples, corrections=corrections, metrics=metrics))
         self.conn.execute(sa.update(t).values(active=(t.c.version == version)))
-        self._put("triage_model", version, actor_id, now)
+        write_setting(self.conn, "triage_model", version, actor_id, now)
 
     def models(self) -> list[dict]:
         return [dict(r._mapping) for r in self.conn.execute(sa.select(triage_models).order_by(triage_models.c.created_at.desc()))]

@@ -14,9 +14,9 @@ from ...domain.org import Unit, UnitKind
 from .open311_repo import SqlOpen311Repository
 from .orders_repo import SqlOrderRepository
 from .knowledge_repo import SqlGazetteerRepository, SqlKbRepository, SqlRoutingRepository
-from .refcache import ReferenceCache
+from .refcache import ReferenceCache, read_setting, write_setting
 from .triage_repo import SqlTriageRepository
-from .tables import (api_tokens, attachments, audit_log, calendar_days, categories, deadline_policies, district_settings, notifications,
+from .tables import (api_tokens, attachments, audit_log, calendar_days, categories, deadline_policies, notifications,
                      orders, outbox, special_groups, units, users)
 
 
@@ -118,26 +118,14 @@ class SqlPolicyRepository:
                                                                        updated_by=actor_id, updated_at=now))
         return DeadlinePolicy.from_dict({**body, "id": pid, "version": version})
 
-    def _setting(self, key: str, default: Any) -> Any:
-        row = self.conn.execute(sa.select(district_settings.c.value).where(district_settings.c.key == key)).first()
-        return default if row is None else row.value
-
-    def _put(self, key: str, value: Any, actor_id: int | None, now: datetime) -> None:
-        ReferenceCache.bump(self.conn, actor_id, now)
-        t = district_settings
-        res = self.conn.execute(sa.update(t).where(t.c.key == key).values(value=value, updated_by=actor_id,
-                                                                          updated_at=now))
-        if res.rowcount == 0:
-            self.conn.execute(sa.insert(t).values(key=key, value=value, updated_by=actor_id, updated_at=now))
-
     def mode(self) -> Mode:
-        return ReferenceCache.get(self.conn, "mode", lambda: Mode(self._setting("mode", "epidemic")))
+        return ReferenceCache.get(self.conn, "mode", lambda: Mode(read_setting(self.conn, "mode", "epidemic")))
 
     def set_mode(self, mode: Mode, actor_id: int | None, now: datetime) -> None:
-        self._put("mode", str(mode), actor_id, now)
+        write_setting(self.conn, "mode", str(mode), actor_id, now)
 
     def set_calendar(self, hours: dict, days: list, actor_id: int | None, now: datetime) -> None:
-        self._put("work_hours", hours, actor_id, now)
+        write_setting(self.conn, "work_hours", hours, actor_id, now)
         self.conn.execute(sa.delete(calendar_days))
         if days:
             self.conn.execute(sa.insert(calendar_days), [{"day": d, "kind": k, "name": n} for d, k, n in days])
@@ -146,7 +134,7 @@ class SqlPolicyRepository:
         return ReferenceCache.get(self.conn, "calendar", self._load_calendar)
 
     def _load_calendar(self) -> WorkCalendar:
-        hours = self._setting("work_hours", {})
+        hours = read_setting(self.conn, "work_hours", {})
         holidays, workdays = set(), set()
         for r in self.conn.execute(sa.select(calendar_days)):
             (holidays if r.kind == "holiday" else workdays).add(r.day if isinstance(r.day, date) else date.fromisoformat(r.day))
@@ -303,8 +291,7 @@ class SqlReferenceRepository:
         return 1
 
     def setting(self, key: str) -> Any:
-        row = self.conn.execute(sa.select(district_settings.c.value).where(district_settings.c.key == key)).first()
-        return None if row is None else row.value
+        return read_setting(self.conn, key)
 
 
 class SqlOutboxRepository:
