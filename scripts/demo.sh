@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's first command: from a fresh clone to a running demo on one machine.
 #   venv (.venv) → pip install -e . → cityops migrate → cityops seed-demo (first time only) → cityops serve
-# Needs only python3 (≥ 3.11). Environment: CITYOPS_DATABASE_URL (default sqlite:///./var/cityops.db),
+# Needs python3 (≥ 3.11) and, for the console's charts, npm. Environment: CITYOPS_DATABASE_URL (default sqlite:///./var/cityops.db),
 # HOST (127.0.0.1), PORT (8000), PYTHON (python3).
 set -euo pipefail
 
@@ -31,6 +31,8 @@ if [ ! -x .venv/bin/cityops ] || [ "$(cat "$stamp" 2>/dev/null || true)" != "$wa
     printf '%s\n' "$want" > "$stamp"
 fi
 
+bash scripts/assets.sh
+
 export CITYOPS_DATABASE_URL="${CITYOPS_DATABASE_URL:-sqlite:///./var/cityops.db}"
 export CITYOPS_MEDIA_DIR="${CITYOPS_MEDIA_DIR:-./var/media}"
 mkdir -p var
@@ -43,5 +45,5 @@ esac
 
 HOST="${HOST:-127.0.0.1}"
 PORT="${PORT:-8000}"
-echo "» cityops on http://${HOST}:${PORT}  (API docs: /docs; log in e.g. as operator1 / cityops-demo)" >&2
+echo "» cityops on http://${HOST}:${PORT}  (console: log in e.g. as operator1 / cityops-demo; API docs: /docs)" >&2
 exec .venv/bin/cityops serve --host "$HOST" --port "$PORT"

@@ -10,6 +10,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q -e '.[test]'
+bash scripts/assets.sh
 echo "== import layers (import-linter)"
 .venv/bin/lint-imports --no-cache
 echo "== tests (SQLite${CITYOPS_TEST_DATABASE_URL:+ and PostgreSQL})"

@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     media_dir: Path = Path("./media")
     max_upload_bytes: int = 10 * 1024 * 1024
+    # where npm installed the browser libraries (htmx, ECharts); empty: the checkout's node_modules
+    vendor_dir: Path | None = None
 
     # workers
     run_workers_in_process: bool = True

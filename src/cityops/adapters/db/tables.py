@@ -314,3 +314,11 @@ service_attributes = sa.Table(  # extra fields a category asks for when filed as
     sa.Column("values", sa.JSON, nullable=False),  # [{"key": ..., "name": ...}] in order
     sa.UniqueConstraint("category", "code", name="uq_service_attributes_category_code"),
 )
+
+intake_keys = sa.Table(  # one order per submitted intake form: a double click or a resend finds the first order
+    "intake_keys", metadata,
+    sa.Column("user_id", sa.Integer, primary_key=True),
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("order_id", sa.Integer, sa.ForeignKey("orders.id"), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)

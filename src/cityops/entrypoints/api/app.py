@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ...bootstrap import Container
 from ...domain.errors import (Conflict, DomainError, IllegalTransition, InvalidInput, NotAllowed, NotFound,
                               Unauthenticated)
+from .. import web
 from . import admin, knowledge, open311, orders, triage
 
 STATUS = {IllegalTransition: 409, Conflict: 409, NotAllowed: 403, NotFound: 404, InvalidInput: 422,
@@ -58,6 +59,8 @@ def create_app(container: Container, *, workers=None) -> FastAPI:
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError):
+        if web.is_web_request(request):
+            return web.web_error(request, exc, _status(exc))
         return JSONResponse({"error": exc.code, "message": exc.message, "field": exc.field}, status_code=_status(exc))
 
     @app.exception_handler(RequestValidationError)
@@ -86,4 +89,5 @@ def create_app(container: Container, *, workers=None) -> FastAPI:
     for r in (admin.auth, admin.admin, admin.me, admin.stats, orders.router, triage.router, knowledge.router):
         app.include_router(r)
     open311.include_router(app)
+    web.mount(app)
     return app
