@@ -73,3 +73,34 @@ def test_no_line_equals_or_nearly_equals_a_dev_set_line(rows):
             if union and len(mine & grams) / len(union) >= 0.5:
                 close.append((r["id"], round(len(mine & grams) / len(union), 2)))
     assert close == []
+
+
+@pytest.mark.parametrize("line_id", ["c0169", "c0500", "c0802"])
+def test_lines_relabelled_critical_by_the_taxonomy(rows, line_id):
+    # taxonomy: serious illness needing treatment (dialysis before a transfer to an isolation
+    # site; oxygen concentrator stopped, breathing poorly) and daily necessities run out
+    # (pregnant, no vegetables or meat for two days) are critical (issue #3)
+    row = next(r for r in rows if r["id"] == line_id)
+    assert row["urgency"] == "critical"
+
+
+@pytest.mark.parametrize("line_id", ["c0608", "c0831"])
+def test_lines_kept_urgent_after_review(rows, line_id):
+    # c0608: a wage claim; c0831: a planned outage tomorrow for a home dialysis machine, like
+    # c0516/c1347 (ventilator, oxygen concentrator): 24 hours is the right window
+    row = next(r for r in rows if r["id"] == line_id)
+    assert row["urgency"] == "urgent"
+
+
+@pytest.mark.parametrize("rule_id", ["u.life_support", "u.child_alone", "u.infant_fever", "u.ambulance"])
+def test_new_critical_rules_have_corpus_examples_and_no_normal_line(rows, rule_id):
+    from cityops.adapters.triage.data import load_rules
+
+    rules = load_rules()
+    labels = []
+    for r in rows:
+        outcome = rules.apply(r["text"])
+        if any(m.rule_id == rule_id and m.target == "critical" for m in outcome.matches):
+            labels.append(r["urgency"])
+    assert "critical" in labels
+    assert "normal" not in labels

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from cityops.domain.triage.engine import MODEL_REASON, TriageEngine
+from cityops.domain.triage.engine import MODEL_REASON, SAFETY_NET_REASON, TriageEngine
 from cityops.domain.triage.rules import RuleSet
 from cityops.domain.triage.tokenize import CharTokenizer, parse_userdict
 from .fixtures import rules, tokenizer, trained_model, triager  # noqa: F401  (pytest fixtures)
@@ -62,9 +62,57 @@ def test_below_the_threshold_critical_and_urgent_mass_gives_urgent():
 
 
 def test_a_caller_who_says_it_is_not_urgent_caps_the_model_but_not_the_rules():
+    middling = FixedModel({"critical": 0.1, "urgent": 0.6, "normal": 0.3})
+    assert engine(middling).triage("不急，想问问配药").urgency == "normal"
     high = FixedModel({"critical": 0.9, "urgent": 0.05, "normal": 0.05})
-    assert engine(high).triage("不急，想问问配药").urgency == "normal"
     assert engine(high).triage("不急，就是透析的事").urgency == "critical"
+
+
+# ---- safety net: a possible life-or-safety call never lands in the normal queue ---------
+
+def test_safety_net_a_model_critical_call_that_a_cap_would_make_normal_stays_urgent():
+    # no rule fires on this text; the caller's "不急" caps the model at normal
+    t = engine(FixedModel({"critical": 0.9, "urgent": 0.05, "normal": 0.05})).triage("不急，想问问配药")
+    assert t.urgency == "urgent"
+    assert t.urgency_reasons[0] == SAFETY_NET_REASON
+    assert "不急" in t.urgency_reasons          # the cap is shown too, for the operator
+    assert "safety_net" in t.notes
+    assert t.urgency_score >= 0.5
+
+
+def test_safety_net_fires_exactly_at_the_critical_threshold_and_not_below():
+    at = FixedModel({"critical": 0.35, "urgent": 0.0, "normal": 0.65})
+    below = FixedModel({"critical": 0.34, "urgent": 0.0, "normal": 0.66})
+    assert engine(at, critical_threshold=0.35).triage("不急，想问问配药").urgency == "urgent"
+    t = engine(below, critical_threshold=0.35).triage("不急，想问问配药")
+    assert t.urgency == "normal" and "safety_net" not in t.notes and SAFETY_NET_REASON not in t.urgency_reasons
+
+
+def test_safety_net_leaves_a_quiet_normal_call_alone():
+    t = engine(FixedModel({"critical": 0.02, "urgent": 0.08, "normal": 0.9})).triage("想问问配药的流程")
+    assert t.urgency == "normal" and t.notes == ()
+
+
+def test_a_hypothetical_critical_rule_is_still_at_least_urgent_under_a_cap():
+    rules = RuleSet.from_data({"rules": [
+        {"id": "fire", "kind": "urgency", "target": "critical", "patterns": ["着火"], "reason": "火情"},
+        {"id": "calm", "kind": "urgency", "target": "normal", "effect": "cap", "patterns": ["不急"], "reason": "不急"},
+    ]})
+    low = FixedModel({"critical": 0.01, "urgent": 0.01, "normal": 0.98})
+    t = TriageEngine(rules, CATEGORIES, CharTokenizer(), urgency_model=low, model_version="t").triage("不急，万一着火怎么办")
+    assert t.urgency == "urgent" and "火情" in t.urgency_reasons
+
+
+@pytest.mark.parametrize("text", [
+    "不急，想问问配药",
+    "不着急，我爸以前中风过，想问问康复",
+    "先问问，透析的补贴已经办好了",
+    "不急，楼道里堆满了纸箱万一着火怎么办",
+])
+def test_shipped_rules_with_a_model_that_says_critical_never_answer_normal(rules, text):  # noqa: F811
+    high = FixedModel({"critical": 0.8, "urgent": 0.1, "normal": 0.1})
+    t = TriageEngine(rules, CATEGORIES, CharTokenizer(), urgency_model=high, model_version="t").triage(text)
+    assert t.urgency in ("urgent", "critical")
 
 
 def test_category_is_the_top_three_best_first():

@@ -34,6 +34,58 @@ def test_life_and_safety_phrases_are_critical_with_their_reason(rules, text, rea
     assert reason in outcome.urgency_reasons
 
 
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        # generic life-or-safety vocabulary (written from domain knowledge, issue #3)
+        ("我爸坐在沙发上突然没有意识了，怎么叫都不行", "危及生命/急症"),
+        ("老人一阵一阵透不过气来，嘴唇发白", "危及生命/急症"),
+        ("我妈喘得连一句话都说不出来", "危及生命/急症"),
+        ("手被玻璃划破了，血一直往外冒，按都按不住", "危及生命/急症"),
+        ("我哥打电话说他活够了，现在电话关机", "轻生风险"),
+        ("我妈一直哭，我担心她会做傻事", "轻生风险"),
+        ("楼道里闻到很重的液化气，不知道哪家的", "火情/燃气泄漏"),
+        ("家里的氧气瓶快空了，老人离不开氧", "吸氧/生命支持设备中断"),
+        ("停电以后我爸的呼吸机停了", "吸氧/生命支持设备中断"),
+        ("我们两口子都被拉去隔离了，家里只剩一个六岁的孩子", "儿童无人看护"),
+        ("宝宝才两个月，今天发烧到三十八度", "小婴儿发烧"),
+        ("独居的老太太在家门口跌倒了，两个人都扶不起来", "老人摔倒受伤"),
+        ("孩子把一整瓶维生素都吃了", "受伤/中毒"),
+        ("我老公癫痫，刚才全身抽了好几分钟", "抽搐/惊厥"),
+        ("救护车到了小区门口，保安不开门", "需要救护车/病危"),
+    ],
+)
+def test_generic_emergency_vocabulary_is_critical(rules, text, reason):
+    outcome = rules.apply(text)
+    assert outcome.urgency == "critical", outcome
+    assert reason in outcome.urgency_reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我爸以前中风过，现在恢复得还可以，想问问康复医院",
+        "我奶奶之前晕倒过一次，想问问有没有上门量血压的服务",
+        "楼上装修电钻一直响，吵得我想死",
+        "孩子读高中，我们被拉去隔离了，他一个人在家上网课",
+        "我爸在家吸氧，制氧机用了五年了，想问问以旧换新",
+        "救护车半夜鸣笛太吵了，能不能管一管",
+        "孩子前两天发烧已经好了，想问问复课要什么证明",
+    ],
+)
+def test_look_alikes_of_the_emergency_vocabulary_are_not_critical(rules, text):
+    assert rules.apply(text).urgency != "critical"
+
+
+def test_a_worry_about_what_may_already_have_happened_is_not_a_hypothetical(rules):
+    now = rules.apply("独居的老人一天没接电话，我担心她是不是晕倒了")
+    assert now.urgency == "critical"
+    assert not any(m.hypothetical for m in now.matches if m.rule_id == "u.life_threat")
+    future = rules.apply("老人腿脚不好，担心会摔倒起不来")
+    assert future.urgency == "urgent"
+    assert any(m.hypothetical for m in future.matches)
+
+
 def test_medicine_that_lasts_a_month_is_not_critical(rules):
     outcome = rules.apply("帮我妈问一下，她的降压药还有一个多月，到时候怎么配药")
     assert outcome.urgency != "critical"

@@ -11,6 +11,12 @@ How the pieces combine:
   answer is critical whatever the model says.  The urgency model may *raise* the class
   above the floor (critical only when P(critical) >= ``critical_threshold``), unless the
   caller said it is not urgent (a *cap* rule), which limits the model but never a floor.
+- **safety net**: a life-or-safety signal never ends in the normal queue.  When the model
+  calls the request critical (P(critical) >= ``critical_threshold``) or a critical rule
+  matched (even one demoted as hypothetical: 万一着火), the answer is at least urgent, whatever
+  a cap says; the reason ``SAFETY_NET_REASON`` comes first and the note "safety_net" is set.
+  A rule match skipped by its own ``unless`` (透析…补贴已办好) is not a signal: the rule's
+  author said so (measured on the corpus: such lines are mostly labelled normal).
 - **special groups**: rule triggers (the words that fired), plus, when a group model is
   given, groups it is confident about (``group_threshold``), marked with source "model".
 """
@@ -35,6 +41,7 @@ from cityops.domain.triage.text import cjk_count, normalize, truncate
 from cityops.domain.triage.tokenize import Tokenizer
 
 MODEL_REASON = "模型判断"
+SAFETY_NET_REASON = "疑似危急，至少按紧急处理"
 RULE_CONFIDENCE = 0.95
 
 
@@ -150,6 +157,8 @@ class TriageEngine:
 
         urg_probs = self._predict(self.urgency_model, clean, tokens, notes, "urgency")
         urgency, score, reasons = self._urgency(outcome, urg_probs)
+        if SAFETY_NET_REASON in reasons:
+            notes.append("safety_net")
 
         groups = self._groups(outcome, self._predict(self.group_model, clean, tokens, notes, "group"))
 
@@ -197,6 +206,12 @@ class TriageEngine:
             model = min_urgency(model, outcome.urgency_cap)
         final = max_urgency(floor, model)
         reasons = list(outcome.urgency_reasons)
+        if final == NORMAL and self._critical_signal(outcome, probs):
+            # safety net: never the normal queue for a possible life-or-safety call
+            final = URGENT
+            reasons = [SAFETY_NET_REASON, *reasons, *outcome.cap_reasons]
+            p_at_least_urgent = probs.get(CRITICAL, 0.0) + probs.get(URGENT, 0.0)
+            return final, float(max(p_at_least_urgent, self.urgent_threshold)), tuple(dict.fromkeys(reasons))
         if URGENCY_RANK[final] > URGENCY_RANK[floor]:
             reasons.insert(0, MODEL_REASON)
         elif final == NORMAL and outcome.urgency_cap is not None:
@@ -210,6 +225,18 @@ class TriageEngine:
             score = RULE_CONFIDENCE if floor != NORMAL else 0.5
         return final, float(score), tuple(dict.fromkeys(reasons))
 
+    def _critical_signal(self, outcome: RuleOutcome, probs: Mapping[str, float]) -> bool:
+        """The model calls it critical, or a critical rule matched (before any hypothetical demotion)."""
+        if probs and probs.get(CRITICAL, 0.0) >= self.critical_threshold:
+            return True
+        for m in outcome.matches:
+            if m.kind != "urgency" or m.effect != "floor":
+                continue
+            rank = URGENCY_RANK[m.target] + (1 if m.hypothetical else 0)
+            if rank >= URGENCY_RANK[CRITICAL]:
+                return True
+        return False
+
     def _groups(self, outcome: RuleOutcome, probs: Mapping[str, float]) -> tuple[GroupFlag, ...]:
         flags: dict[str, GroupFlag] = {
             code: GroupFlag(code, triggers, "rule", 1.0) for code, triggers in outcome.special_groups.items()
@@ -220,4 +247,4 @@ class TriageEngine:
         return tuple(flags[c] for c in SPECIAL_GROUPS if c in flags)
 
 
-__all__ = ["GroupFlag", "TextClassifier", "Triage", "TriageEngine", "URGENCY_LEVELS", "MODEL_REASON"]
+__all__ = ["GroupFlag", "TextClassifier", "Triage", "TriageEngine", "URGENCY_LEVELS", "MODEL_REASON", "SAFETY_NET_REASON"]

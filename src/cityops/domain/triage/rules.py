@@ -30,6 +30,9 @@ Negation and hypotheticals:
   透析) counts one class lower: a possible fire is urgent, not critical.
 - a *cap* rule (来电人说“不急”) limits how high the statistical model may raise urgency; it
   never lowers a floor set by another rule.
+- a worry about the *present* is not a hypothetical: after 担心/怕/会不会, a question about
+  what may already be happening (担心她是不是晕倒了, 怕已经煤气中毒了, 会不会是中风) keeps its
+  class; only a possible future (担心会着火, 怕万一摔倒) counts one class lower.
 """
 from __future__ import annotations
 
@@ -53,6 +56,9 @@ DEFAULT_NEGATORS: tuple[str, ...] = ("没有", "并没有", "没", "无", "不�
 DEFAULT_HYPOTHETICAL: tuple[str, ...] = (
     "万一", "如果", "假如", "假设", "要是", "一旦", "随时", "会不会", "以防", "防止", "可能会", "容易", "怕",
 )
+# Hypothetical markers that express worry; after them a present-state question is no hypothetical.
+WORRY_MARKERS: tuple[str, ...] = ("担心", "害怕", "怕", "会不会")
+_PRESENT_DOUBT = re.compile(r"(?:是不是|是否)(?![会要能])|已经|好像|^[他她它人老孩家里屋]{0,3}是(?![否不])")
 # Words that may stand between a negator and the negated word: 没有(什么)老人(和)小孩.
 _NEG_FILLER = re.compile(r"[有是和或跟及与也、,\s]|什么|任何|家里的?|人是|这种|这样的?")
 _ALLOWED_KEYS = {"id", "kind", "target", "patterns", "reason", "unless", "requires", "effect", "negatable", "about"}
@@ -294,7 +300,11 @@ class RuleSet:
         if self._hyp_re is None:
             return False
         c_start, _ = span_of(CLAUSE_BREAK, text, start)
-        return self._hyp_re.search(text, c_start, start) is not None
+        for m in self._hyp_re.finditer(text, c_start, start):
+            if m.group(0) in WORRY_MARKERS and _PRESENT_DOUBT.search(text[m.end():start]):
+                continue  # 担心她是不是晕倒了: a worry about now, not about a possible future
+            return True
+        return False
 
     def _first_valid_match(self, rule: Rule, text: str) -> RuleMatch | None:
         if rule._requires is not None and rule._requires.search(text) is None:
