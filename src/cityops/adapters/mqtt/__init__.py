@@ -1,0 +1,1 @@
+"""MQTT (paho-mqtt 2.x): the device-event consumer."""
