@@ -41,6 +41,7 @@ def live_server(tmp_path_factory):
     from cityops.app.demo import seed_demo
     from cityops.bootstrap import bootstrap
     from cityops.entrypoints.api.app import create_app
+    from cityops.entrypoints.demo_knowledge import seed_demo_knowledge
     from cityops.settings import load_settings
 
     d = tmp_path_factory.mktemp("e2e")
@@ -48,7 +49,9 @@ def live_server(tmp_path_factory):
                              sweep_interval_seconds=1.0)
     box = bootstrap(settings)
     upgrade(box.engine)
-    seed_demo(box, orders=300)
+    # 300 orders keep the run short; the README's pictures are taken with the full demo (2,000).
+    seed_demo(box, orders=int(os.environ.get("CITYOPS_E2E_ORDERS", "300")))
+    seed_demo_knowledge(box)  # gazetteer, routing rules, knowledge base — as `cityops seed-demo` does
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(box), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -178,3 +178,10 @@ def test_the_vendored_browser_libraries_are_served_by_the_app(web):
     r = web.get("s1", "/static/vendor/htmx.min.js")
     assert r.status_code == 200 and "htmx" in r.text[:2000]
     assert web.get("s1", "/static/vendor/nope.js").status_code == 404
+
+
+def test_an_error_page_keeps_the_users_navigation_and_home_link(web, api):
+    number = api.new_order(dispatch_to="S1C1")["number"]
+    r = web.get("s2", f"/orders/{number}")
+    assert r.status_code == 404
+    assert 'href="/queue"' in r.text and 'data-role="unit_handler"' in r.text

@@ -11,12 +11,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from ...app import identity
 from ...domain.errors import DomainError
 from . import i18n
-from .common import HERE, LANG_COOKIE, LoginRequired, error_fragment, is_htmx, render
+from .common import HERE, LANG_COOKIE, TOKEN_COOKIE, LoginRequired, error_fragment, is_htmx, render
 from .vendor import router as vendor_router
 
-PAGE_MODULES = ("auth", "queue", "order")
+PAGE_MODULES = ("auth", "queue", "order", "supervise", "admin", "screen", "reports", "intake", "field", "duty", "community", "passes")
 
 
 def is_web_request(request: Request) -> bool:
@@ -27,14 +28,23 @@ def is_web_request(request: Request) -> bool:
 def web_error(request: Request, exc: DomainError, status_code: int) -> Response:
     if is_htmx(request):
         return error_fragment(request, exc, status_code)
-    return render(request, "error.html", {"message": exc.message, "status": status_code}, status_code=status_code)
+    actor = None
+    token = request.cookies.get(TOKEN_COOKIE)
+    if token:  # the error page keeps the user's navigation and a link to their home page
+        box = request.app.state.container
+        try:
+            actor = identity.authenticate(box.read_uow(), token, box.now())
+        except DomainError:
+            actor = None
+    return render(request, "error.html", {"message": exc.message, "status": status_code, "actor": actor},
+                  status_code=status_code)
 
 
 def mount(app: FastAPI) -> None:
     import importlib
 
+    app.include_router(vendor_router)  # before the /static mount, which would shadow /static/vendor/
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    app.include_router(vendor_router)
     for name in PAGE_MODULES:
         module = importlib.import_module(f"{__name__}.{name}")
         app.include_router(module.router)

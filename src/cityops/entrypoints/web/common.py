@@ -39,14 +39,19 @@ HOME = {
 
 # The navigation each role sees: (path, label msgid).
 NAV = {
-    Role.OPERATOR: [("/intake", i18n.N_("Intake")), ("/queue", i18n.N_("Queue")), ("/supervise", i18n.N_("Supervision"))],
+    Role.OPERATOR: [("/intake", i18n.N_("Intake")), ("/queue", i18n.N_("Queue")), ("/supervise", i18n.N_("Supervision")), ("/duty", i18n.N_("Duty"))],
     Role.SUPERVISOR: [("/supervise", i18n.N_("Supervision")), ("/queue", i18n.N_("Queue")), ("/intake", i18n.N_("Intake")),
-                      ("/reports", i18n.N_("Reports")), ("/screen", i18n.N_("Big screen"))],
-    Role.UNIT_HANDLER: [("/queue", i18n.N_("Queue")), ("/field", i18n.N_("Phone view"))],
-    Role.FIELD_MEMBER: [("/field", i18n.N_("My orders")), ("/queue", i18n.N_("Queue"))],
+                      ("/reports", i18n.N_("Reports")), ("/screen", i18n.N_("Big screen")), ("/duty", i18n.N_("Duty")),
+                      ("/community/progress", i18n.N_("Testing progress")), ("/pass/queue", i18n.N_("Passes"))],
+    Role.UNIT_HANDLER: [("/queue", i18n.N_("Queue")), ("/field", i18n.N_("Phone view")), ("/duty", i18n.N_("Duty")),
+                        ("/community", i18n.N_("Community")), ("/pass/queue", i18n.N_("Passes"))],
+    Role.FIELD_MEMBER: [("/field", i18n.N_("My orders")), ("/queue", i18n.N_("Queue")), ("/pass/checkpoint", i18n.N_("Checkpoint")),
+                        ("/duty", i18n.N_("Duty"))],
     Role.COMMANDER: [("/screen", i18n.N_("Big screen")), ("/supervise", i18n.N_("Supervision")), ("/queue", i18n.N_("Queue")),
-                     ("/reports", i18n.N_("Reports"))],
-    Role.ADMIN: [("/admin", i18n.N_("Administration")), ("/queue", i18n.N_("Queue")), ("/reports", i18n.N_("Reports")), ("/screen", i18n.N_("Big screen"))],
+                     ("/reports", i18n.N_("Reports")), ("/duty", i18n.N_("Duty")),
+                     ("/community/progress", i18n.N_("Testing progress"))],
+    Role.ADMIN: [("/admin", i18n.N_("Administration")), ("/queue", i18n.N_("Queue")), ("/reports", i18n.N_("Reports")), ("/screen", i18n.N_("Big screen")), ("/duty", i18n.N_("Duty")),
+                 ("/community/progress", i18n.N_("Testing progress"))],
 }
 
 

@@ -1,4 +1,5 @@
-"""The message catalogue: msgids in English, zh-CN translations in ``locale/zh_CN/*.po``.
+"""The message catalogue: msgids in English, zh-CN translations in ``locale/zh_CN/*.po``
+(and ``locale/en/codes.po`` for the English names of codes such as ``state:closed``).
 
 The .po files are one gettext catalogue split by page area (so that two people editing two
 areas do not collide); they are read with Babel and merged at start-up. The current request's
@@ -44,7 +45,8 @@ def read_catalogue(locale: str = "zh_CN") -> Catalog:
 
 @lru_cache(maxsize=None)
 def translations(locale: str) -> _gettext.NullTranslations:
-    if locale == "en":
+    """zh_CN: every msgid; en: msgids are English already, only the names of codes ("state:closed")."""
+    if not catalogue_files(locale):
         return _gettext.NullTranslations()
     buf = BytesIO()
     write_mo(buf, read_catalogue(locale))

@@ -109,13 +109,14 @@ def order_context(box, actor, number: str) -> dict[str, Any]:
         actions = allowed_actions(order, actor, handles)
     with box.engine.connect().execution_options(readonly=True) as conn:
         detail = views.order_detail(conn, number, now)
+        files = views.order_attachments(conn, detail["id"]) if detail else {}
         lab = labels(conn, actor)
         dispatch_units = [u for u in views.list_units(conn) if u["active"] and u["kind"] not in ("district", "center")]
     if detail is None:
         raise NotFound(i18n.gettext("Order not found.") + f" ({number})")
     actions = sorted(actions, key=lambda a: ACTION_ORDER.index(a) if a in ACTION_ORDER else 99)
     return {"actor": actor, "o": detail, "actions": actions, "lab": lab, "dangerous": DANGEROUS,
-            "dispatch_units": dispatch_units, "can_reveal": actor.role in REVEAL_ROLES,
+            "dispatch_units": dispatch_units, "files": files, "can_reveal": actor.role in REVEAL_ROLES,
             "now_epoch": now.timestamp()}
 
 
@@ -136,6 +137,11 @@ async def order_action(number: str, action: str, request: Request, actor: PageAc
     now = box.now()
     files = await _files(box, actor, number, form, now) if action in ("progress", "feedback") else []
     handler(box.uow(), actor, number, form, now, files)
+    try:  # a return (退单) takes the order out of the unit's sight: go back to the queue then
+        with box.read_uow() as uow:
+            uc.load_visible(uow, actor, number)
+    except NotFound:
+        return redirect(request, f"/queue?done={action}&number={number}")
     return redirect(request, f"/orders/{number}?done={action}")
 
 

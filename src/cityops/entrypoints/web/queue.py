@@ -80,7 +80,8 @@ def queue(request: Request, actor: PageActor, box: Box):
     page, lab = _rows(box, actor, qq, PAGE_SIZE, (qq.page - 1) * PAGE_SIZE, now)
     pages = max(1, -(-page["total"] // PAGE_SIZE))
     ctx = {"actor": actor, "items": page["items"], "total": page["total"], "qq": qq, "pages": pages, "lab": lab,
-           "now_epoch": now.timestamp()}
+           "now_epoch": now.timestamp(), "done": request.query_params.get("done", ""),
+           "done_number": request.query_params.get("number", "")[:20]}
     if is_htmx(request) and request.headers.get("HX-Target") == "queue-body":
         return render(request, "_queue_table.html", ctx)
     return render(request, "queue.html", ctx)
