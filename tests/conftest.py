@@ -85,6 +85,10 @@ def _reset_pg(engine) -> None:
         # reference rows an earlier test may have edited go back to the defaults
         conn.exec_driver_sql("DELETE FROM deadline_policies")
         conn.exec_driver_sql("DELETE FROM district_settings")
+        # categories an earlier test added or renamed (children before their parents)
+        conn.exec_driver_sql("DELETE FROM categories WHERE parent_code IS NOT NULL")
+        conn.exec_driver_sql("DELETE FROM categories")
+        conn.exec_driver_sql("DELETE FROM special_groups")
 
 
 def db_params():

@@ -16,6 +16,7 @@ class FakeOrders:
         self.next_due: dict[int, datetime | None] = {}
         self.events: list[tuple[int, Any]] = []
         self.seq = 0
+        self.intake_keys: dict[tuple[int, str], int] = {}
 
     def next_number(self, now, tz):
         self.seq += 1
@@ -45,6 +46,15 @@ class FakeOrders:
 
     def add_events(self, items):
         self.events.extend(items)
+
+    def intake_key_order(self, user_id, key):
+        return self.intake_keys.get((user_id, key))
+
+    def claim_intake_key(self, user_id, key, order_id, now):
+        if (user_id, key) in self.intake_keys:
+            return False
+        self.intake_keys[(user_id, key)] = order_id
+        return True
 
     def claim_due(self, now, limit):
         due = sorted((d, i) for i, d in self.next_due.items() if d is not None and d <= now)

@@ -1,6 +1,7 @@
 """Wires adapters into use cases from settings. Tests call it with their own settings and fakes."""
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,6 +18,9 @@ from .app.notify.ports import Transport
 from .settings import Settings, load_settings
 
 
+_TRIAGE_LOCK = threading.Lock()
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -29,6 +33,7 @@ class Container:
     now: Callable[[], datetime] = utcnow
     transports: dict[str, Transport] = field(default_factory=dict)
     _triage: object | None = None
+    _pass_crypto: object | None = None
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine)
@@ -39,12 +44,26 @@ class Container:
 
     @property
     def triage(self):
-        """The process's triage engines (built on first use: training the shipped model takes ~1 s)."""
+        """The process's triage engines (built on first use: training the shipped model takes ~1 s).
+        One per container, even when the start-up warm-up and a first request ask at once."""
         if self._triage is None:
-            from .adapters.triage.provider import TriageProvider
+            with _TRIAGE_LOCK:
+                if self._triage is None:
+                    from .adapters.triage.provider import TriageProvider
 
-            self._triage = TriageProvider(Path(self.settings.media_dir) / "models")
+                    self._triage = TriageProvider(Path(self.settings.media_dir) / "models")
         return self._triage
+
+    @property
+    def pass_crypto(self):
+        """Passes: ID hashing, signing keys (sealed with the settings secret), pass and list signatures."""
+        if self._pass_crypto is None:
+            from .adapters.crypto.passes import PassCryptoAdapter
+
+            s = self.settings
+            self._pass_crypto = PassCryptoAdapter(id_secret=s.id_secret, key_secret=s.pass_keys_secret,
+                                                  prefix=s.pass_prefix, issuer=s.pass_issuer)
+        return self._pass_crypto
 
     @property
     def files(self) -> DiskFileStore:

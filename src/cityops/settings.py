@@ -48,6 +48,14 @@ class Settings(BaseSettings):
     sms_template: str = "【城运中心】{subject}：{body}"
     webhook_enabled: bool = True
 
+    # passes and every table that matches people by ID number: the HMAC secret for ID numbers, and
+    # the secret that seals pass signing keys in the database (empty: each derived from secret_key;
+    # set them explicitly so that rotating secret_key keeps the hashes and the keys usable)
+    id_hash_secret: str = ""
+    pass_key_secret: str = ""
+    pass_prefix: str = "CO1:"
+    pass_issuer: str = "cityops"
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> "Settings":
         if self.env not in ("dev", "test") and self.secret_key == DEV_SECRET:
@@ -61,6 +69,15 @@ class Settings(BaseSettings):
                                    file_secret_settings):
         # Only explicit values: load_settings() collects CITYOPS_* from the mapping it is given.
         return (init_settings,)
+
+    @property
+    def id_secret(self) -> str:
+        """The secret for ``domain.people.id_hash`` (one per installation)."""
+        return self.id_hash_secret or "id-hash|" + self.secret_key
+
+    @property
+    def pass_keys_secret(self) -> str:
+        return self.pass_key_secret or "pass-keys|" + self.secret_key
 
     @property
     def is_sqlite(self) -> bool:

@@ -191,7 +191,8 @@ def test_openapi_declares_error_responses_for_every_operation(api):
             if path in ("/healthz", "/api/v1/ping"):
                 continue
             codes = set(op["responses"])
-            assert "401" in codes or path == "/api/v1/auth/login", (method, path)
+            public = path == "/api/v1/auth/login" or any("public" in t for t in op.get("tags", []))
+            assert "401" in codes or public, (method, path)
             assert "422" in codes, (method, path)
 
 
@@ -210,5 +211,15 @@ def test_feedback_carries_a_photo_uploaded_to_the_order(api):
     assert r.status_code == 200
     tl = api.get("op", f"/api/v1/orders/{n}").json()["timeline"]
     assert tl[-1]["data"]["attachment_ids"] == [att]
-    assert api.get("op", f"/api/v1/orders/{n}/attachments/{att}").content == png
+    r = api.get("op", f"/api/v1/orders/{n}/attachments/{att}")
+    assert r.content == png and r.headers["content-disposition"].startswith("inline")  # a photo opens in place
+    assert r.headers["x-content-type-options"] == "nosniff"
     assert api.get("s2", f"/api/v1/orders/{n}/attachments/{att}").status_code == 404
+
+
+def test_an_ordinary_order_in_time_is_not_in_the_supervision_queue(api):
+    quiet = api.new_order(dispatch_to="S1", urgency="normal", text="小区路灯不亮", category="city.environment")["number"]
+    urged = api.new_order(dispatch_to="S1")["number"]
+    api.post("op", f"/api/v1/orders/{urged}/urge", json={})
+    queue = [o["number"] for o in api.get("sup", "/api/v1/orders/supervision").json()["items"]]
+    assert urged in queue and quiet not in queue

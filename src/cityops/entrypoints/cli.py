@@ -20,6 +20,8 @@ policies_cli = typer.Typer(help="Deadline policies (时限规则): export and im
 app.add_typer(policies_cli, name="policies")
 triage_cli = typer.Typer(help="Triage (智能分拨): evaluate and retrain the suggestion engine.", no_args_is_help=True)
 app.add_typer(triage_cli, name="triage")
+from .duty_cli import duty_cli  # noqa: E402  (the duty commands: cityops duty …)
+app.add_typer(duty_cli, name="duty")
 
 
 def _box() -> Container:
@@ -54,11 +56,16 @@ def seed_demo(orders: int = typer.Option(2000, help="orders over the last 14 day
     """Seed the fictional demo district: streets, committees, departments, teams, users, orders."""
     from ..app.demo import seed_demo as run
     from .demo_knowledge import seed_demo_knowledge
+    from .duty_cli import seed_demo_duty
 
     box = _box()
     try:
         report = run(box, orders=orders, seed=seed, force=force)
         report += "\n" + seed_demo_knowledge(box)
+        from .demo_community import seed_demo_community
+
+        report += "\n" + seed_demo_community(box)
+        report += "\n" + seed_demo_duty(box)
     except DomainError as e:
         _fail(e)
     typer.echo(report)
@@ -82,7 +89,7 @@ def serve(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8000),
 
 
 @app.command()
-def worker(kind: str = typer.Option("all", help="deadlines | outbox | all"),
+def worker(kind: str = typer.Option("all", help="deadlines | outbox | duty | all"),
            once: bool = typer.Option(False, help="sweep until nothing is due, then exit")) -> None:
     """Run the deadline sweeper and/or the outbox sender as a separate process."""
     from ..app.orders.sweep import sweep_until_idle
@@ -94,9 +101,9 @@ def worker(kind: str = typer.Option("all", help="deadlines | outbox | all"),
         r = sweep_until_idle(box.uow, box.now, box.settings.sweep_batch)
         typer.echo(json.dumps({"orders": r.orders, "steps": r.steps, "notices": r.notices}))
         return
-    kinds = ("deadlines", "outbox") if kind == "all" else (kind,)
-    if any(k not in ("deadlines", "outbox") for k in kinds):
-        typer.echo("kind must be deadlines, outbox or all", err=True)
+    kinds = ("deadlines", "outbox", "duty") if kind == "all" else (kind,)
+    if any(k not in ("deadlines", "outbox", "duty") for k in kinds):
+        typer.echo("kind must be deadlines, outbox, duty or all", err=True)
         raise typer.Exit(2)
     threads = WorkerThreads(box, kinds)
     signal.signal(signal.SIGTERM, lambda *_: threads.stop_event.set())
@@ -319,6 +326,172 @@ def open311_key_revoke(key_id: int) -> None:
     except DomainError as e:
         _fail(e)
     typer.echo(f"key {key_id} revoked")
+
+
+alerts_cli = typer.Typer(help="Alerts (物联感知): the MQTT consumer, devices, webhook sources, rules.", no_args_is_help=True)
+app.add_typer(alerts_cli, name="alerts")
+alerts_device_cli = typer.Typer(help="Devices (door sensors, cameras, body cameras, site terminals).", no_args_is_help=True)
+alerts_cli.add_typer(alerts_device_cli, name="device")
+alerts_source_cli = typer.Typer(help="Webhook sources (video platforms) and their secrets.", no_args_is_help=True)
+alerts_cli.add_typer(alerts_source_cli, name="source")
+alerts_rule_cli = typer.Typer(help="Alert rules as JSON (see docs/operations.md).", no_args_is_help=True)
+alerts_cli.add_typer(alerts_rule_cli, name="rule")
+
+
+def _json_out(value) -> None:
+    typer.echo(json.dumps(value, ensure_ascii=False, indent=2,
+                          default=lambda v: v.isoformat() if isinstance(v, datetime) else str(v)))
+
+
+@alerts_cli.command("consume")
+def alerts_consume(host: str = typer.Option("127.0.0.1", envvar="CITYOPS_MQTT_HOST"),
+                   port: int = typer.Option(1883, envvar="CITYOPS_MQTT_PORT"),
+                   client_id: str = typer.Option("cityops-alerts", envvar="CITYOPS_MQTT_CLIENT_ID",
+                                                 help="fixed: the broker keeps this session's messages while it is down"),
+                   prefix: str = typer.Option("cityops", envvar="CITYOPS_MQTT_PREFIX",
+                                              help="topics: {prefix}/{district}/events/{kind}/{device}"),
+                   batch: int = typer.Option(200, min=1, max=5000, help="events per transaction at most")) -> None:
+    """Consume device events from MQTT (QoS 1, persistent session, ack after commit) until stopped."""
+    from .alerts_consumer import build_consumer
+
+    box = _box()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    consumer = build_consumer(box, host=host, port=port, client_id=client_id, prefix=prefix, batch_max=batch)
+    signal.signal(signal.SIGTERM, lambda *_: consumer.stop_event.set())
+    consumer.start()
+    typer.echo(f"consuming {prefix}/{box.settings.district_code}/events/+/+ from {host}:{port} as {client_id}")
+    try:
+        consumer.run()
+    except KeyboardInterrupt:
+        pass
+    consumer.stop()
+
+
+@alerts_device_cli.command("add")
+def alerts_device_add(code: str, kind: str = typer.Option(..., help="door_sensor|camera|body_camera|site_terminal|video_platform"),
+                      name: str = typer.Option(...), unit: str = typer.Option(..., help="owning unit code"),
+                      place: str = "", place_kind: str = typer.Option("other"),
+                      tag: list[str] = typer.Option([], help="repeatable, e.g. --tag sealed"),
+                      lat: Optional[float] = None, lng: Optional[float] = None,
+                      source: Optional[str] = typer.Option(None, help="webhook source code")) -> None:
+    """Register a device."""
+    from ..app.alerts.devices import register_device
+
+    box = _box()
+    try:
+        d = register_device(box.uow(), None, code=code, kind=kind, name=name, unit=unit, place=place,
+                            place_kind=place_kind, tags=tag, lat=lat, lng=lng, source=source, now=box.now())
+    except DomainError as e:
+        _fail(e)
+    typer.echo(f"device {d.code} ({d.kind}) registered; topic: cityops/{box.settings.district_code}/events/{d.kind}/{d.code}")
+
+
+@alerts_device_cli.command("list")
+def alerts_device_list(kind: Optional[str] = None) -> None:
+    from ..app.alerts.devices import list_devices
+
+    box = _box()
+    for d in list_devices(box.uow(), None, kind, limit=1000)["items"]:
+        typer.echo(f"{d['code']}\t{d['kind']}\t{d['name']}\t{d['unit']['code']}\t{d['place']}\t"
+                   f"{'active' if d['active'] else 'inactive'}\topen alerts {d['open_alerts']}"
+                   + ("\tFLAPPING" if d["flapping"] else ""))
+
+
+@alerts_source_cli.command("add")
+def alerts_source_add(code: str, name: str) -> None:
+    """Add a webhook source; its secret is printed once."""
+    from ..app.alerts.devices import create_source
+
+    box = _box()
+    try:
+        s = create_source(box.uow(), None, code, name, box.settings.secret_key, box.now())
+    except DomainError as e:
+        _fail(e)
+    typer.echo(f"source {s['code']} — secret (store it now, it is not shown again):")
+    typer.echo(s["secret"])
+
+
+@alerts_source_cli.command("rotate")
+def alerts_source_rotate(code: str) -> None:
+    """Give a source a new secret (printed once); the old one stops working."""
+    from ..app.alerts.devices import rotate_source
+
+    box = _box()
+    try:
+        typer.echo(rotate_source(box.uow(), None, code, box.settings.secret_key, box.now())["secret"])
+    except DomainError as e:
+        _fail(e)
+
+
+def _read_json(file: Path):
+    try:
+        return json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        typer.echo(f"错误 (error): cannot read {file}: {e}", err=True)
+        raise typer.Exit(1) from None
+
+
+@alerts_rule_cli.command("add")
+def alerts_rule_add(file: Path) -> None:
+    """Create a rule (or several: a JSON list) from a file."""
+    from ..app.alerts.rules import create_rule
+
+    box = _box()
+    body = _read_json(file)
+    try:
+        for item in body if isinstance(body, list) else [body]:
+            r = create_rule(box.uow(), None, item, box.now())
+            typer.echo(f"rule {r['id']}: {r['name']} ({r['event_type']} → {r['category']}, {r['urgency']})")
+    except DomainError as e:
+        _fail(e)
+
+
+@alerts_rule_cli.command("list")
+def alerts_rule_list() -> None:
+    from ..app.alerts.rules import list_rules
+
+    _json_out(list_rules(_box().uow(), None))
+
+
+@alerts_rule_cli.command("disable")
+def alerts_rule_disable(rule_id: int) -> None:
+    from ..app.alerts.rules import set_rule_active
+
+    box = _box()
+    try:
+        set_rule_active(box.uow(), None, rule_id, False, box.now())
+    except DomainError as e:
+        _fail(e)
+    typer.echo(f"rule {rule_id} disabled")
+
+
+@alerts_rule_cli.command("dry-run")
+def alerts_rule_dry_run(file: Path, hours: int = typer.Option(24, min=1, max=168)) -> None:
+    """What a draft rule would have matched in the last HOURS of events (nothing is written)."""
+    from ..app.alerts.rules import dry_run
+
+    box = _box()
+    try:
+        _json_out(dry_run(box.uow(), None, _read_json(file), box.now(), hours=hours, tz=box.settings.timezone))
+    except DomainError as e:
+        _fail(e)
+
+
+@alerts_cli.command("counters")
+def alerts_counters() -> None:
+    """Events accepted, duplicates, and rejections per reason."""
+    from ..app.alerts.ingest import counters
+
+    _json_out(counters(_box().uow()))
+
+
+from .community_cli import app as community_cli  # noqa: E402
+
+app.add_typer(community_cli, name="community")
+
+from .passes_cli import app as passes_cli  # noqa: E402
+
+app.add_typer(passes_cli, name="pass")
 
 
 def main() -> None:  # pragma: no cover

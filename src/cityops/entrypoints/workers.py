@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
+from ..app.duty.sweep import sweep_duty
 from ..app.notify.outbox import deliver_due
 from ..app.orders.sweep import sweep_once
 from ..bootstrap import Container
@@ -41,15 +43,35 @@ def run_outbox(box: Container, stop: threading.Event) -> None:
         stop.wait(box.settings.outbox_interval_seconds)
 
 
+DUTY_COVERAGE_EVERY = 300.0  # seconds between coverage checks (each gap is raised once: dedup keys)
+
+
+def run_duty(box: Container, stop: threading.Event) -> None:
+    """Member assignments not accepted in time escalate; coverage gaps are raised ahead of time."""
+    last_coverage = 0.0
+    while not stop.is_set():
+        try:
+            clock = time.monotonic()
+            coverage = clock - last_coverage >= DUTY_COVERAGE_EVERY
+            r = sweep_duty(box.uow, box.now(), coverage=coverage)
+            if coverage:
+                last_coverage = clock
+            if r.escalated or r.cancelled or r.gaps:
+                log.info("duty sweep: %d escalated, %d ended, %d gaps", r.escalated, r.cancelled, r.gaps)
+        except Exception:
+            log.exception("duty sweep failed; retrying")
+        stop.wait(box.settings.sweep_interval_seconds)
+
+
 class WorkerThreads:
-    def __init__(self, box: Container, kinds: tuple[str, ...] = ("deadlines", "outbox")):
+    def __init__(self, box: Container, kinds: tuple[str, ...] = ("deadlines", "outbox", "duty")):
         self.box = box
         self.kinds = kinds
         self.stop_event = threading.Event()
         self.threads: list[threading.Thread] = []
 
     def start(self) -> None:
-        targets = {"deadlines": run_sweeper, "outbox": run_outbox}
+        targets = {"deadlines": run_sweeper, "outbox": run_outbox, "duty": run_duty}
         for kind in self.kinds:
             t = threading.Thread(target=targets[kind], args=(self.box, self.stop_event), name=f"cityops-{kind}",
                                  daemon=True)

@@ -73,3 +73,32 @@ def test_sweep_writes_reminder_events_and_sms_once(uow):
     assert kinds.count("reminder_sent") == 1
     sms = sorted(m["recipient"] for m in uow.notices.outbox_items if m["channel"] == "sms")
     assert sms == ["13800000001", "13800000002"]
+
+
+def test_the_same_intake_key_twice_gives_the_first_order_and_takes_no_second_number(uow):
+    first = uc.create_order(uow, OP, uc.NewOrder(text="路灯不亮", client_key="form-1", dispatch_to="S1"), NOW)
+    again = uc.create_order(uow, OP, uc.NewOrder(text="路灯不亮", client_key="form-1", dispatch_to="S1"), NOW)
+    assert again.number == first.number and len(uow.orders.rows) == 1 and uow.orders.seq == 1
+    other = uc.create_order(uow, S1, uc.NewOrder(text="路灯不亮", channel="patrol", client_key="form-1"), NOW)
+    assert other.number != first.number and len(uow.orders.rows) == 2
+
+
+def test_an_intake_key_claimed_meanwhile_returns_the_winners_order(uow):
+    winner = uc.create_order(uow, OP, uc.NewOrder(text="井盖缺失", client_key="k"), NOW)
+    real_lookup = uow.orders.intake_key_order
+    calls = []
+
+    def late_lookup(user_id, key):  # the other submission commits between our check and our insert
+        calls.append(key)
+        return None if len(calls) == 1 else real_lookup(user_id, key)
+
+    uow.orders.intake_key_order = late_lookup
+    got = uc.create_order(uow, OP, uc.NewOrder(text="井盖缺失", client_key="k"), NOW)
+    assert got.number == winner.number and len(calls) == 2
+    assert not [e for oid, e in uow.orders.events if oid != winner.id]  # the loser wrote no events
+
+
+@pytest.mark.parametrize("key", ["x" * 65, "含中文", "a b"])
+def test_a_malformed_intake_key_is_refused(uow, key):
+    with pytest.raises(InvalidInput):
+        uc.create_order(uow, OP, uc.NewOrder(text="x", client_key=key), NOW)

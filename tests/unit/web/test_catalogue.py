@@ -50,3 +50,15 @@ def test_a_missing_code_label_falls_back_to_the_code_not_the_key():
         assert i18n.label("event", "no_such_kind") == "no_such_kind"
     finally:
         i18n.current_locale.reset(token)
+
+
+@pytest.mark.parametrize("prefix, codes", [
+    ("state", [s.value for s in State]), ("urgency", [u.value for u in Urgency]),
+    ("channel", [c.value for c in Channel]), ("role", [r.value for r in Role]), ("action", list(RULES)),
+])
+def test_in_english_codes_have_names_not_raw_codes(prefix, codes):
+    token = i18n.current_locale.set("en")
+    try:
+        assert [c for c in codes if i18n.label(prefix, c) == c] == []
+    finally:
+        i18n.current_locale.reset(token)

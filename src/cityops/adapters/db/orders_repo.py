@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 from ...domain.errors import Conflict
 from ...domain.orders.model import Channel, Event, ExtensionRequest, Order, Satisfaction, State
 from ...domain.orders.policy import DeadlinePolicy, Urgency
-from .tables import order_co_units, order_events, order_number_seq, orders
+from .tables import intake_keys, order_co_units, order_events, order_number_seq, orders
 
 _SCALARS = (
     "number", "channel", "caller_name", "caller_phone", "address", "text", "category", "urgency", "state",
@@ -170,6 +170,23 @@ class SqlOrderRepository:
         ]
         if rows:
             self.conn.execute(sa.insert(order_events), rows)
+
+    # -- intake keys (one order per submitted form)
+    def intake_key_order(self, user_id: int, key: str) -> int | None:
+        return self.conn.execute(sa.select(intake_keys.c.order_id).where(
+            intake_keys.c.user_id == user_id, intake_keys.c.key == key)).scalar()
+
+    def claim_intake_key(self, user_id: int, key: str, order_id: int, now: datetime) -> bool:
+        """Tie the key to the order; False when the (user, key) primary key is already taken.
+
+        ON CONFLICT DO NOTHING keeps the transaction usable on PostgreSQL (a failed INSERT would
+        abort it); a concurrent insert of the same key waits for the other transaction and then
+        conflicts, so two submissions never both win.
+        """
+        ins = (postgresql.insert if self._pg else sqlite.insert)(intake_keys).values(
+            user_id=user_id, key=key, order_id=order_id, created_at=now)
+        stmt = ins.on_conflict_do_nothing(index_elements=["user_id", "key"]).returning(intake_keys.c.order_id)
+        return self.conn.execute(stmt).first() is not None  # (rowcount is -1 here on psycopg 3)
 
     # -- deadlines
     def claim_due(self, now: datetime, limit: int) -> list[Order]:

@@ -13,6 +13,10 @@ from ...domain.orders.policy import DeadlinePolicy, Mode
 from ...domain.org import Unit, UnitKind
 from .open311_repo import SqlOpen311Repository
 from .orders_repo import SqlOrderRepository
+from .passes_repo import SqlPassRepository
+from .alerts_repo import SqlAlertRepository
+from .community_repo import SqlCommunityRepository
+from .duty_repo import SqlDutyRepository
 from .knowledge_repo import SqlGazetteerRepository, SqlKbRepository, SqlRoutingRepository
 from .refcache import ReferenceCache, read_setting, write_setting
 from .triage_repo import SqlTriageRepository
@@ -213,6 +217,10 @@ class SqlUnitOfWork:
         self.routing = SqlRoutingRepository(c)
         self.kb = SqlKbRepository(c, _kb_tokenizer)
         self.open311 = SqlOpen311Repository(c)
+        self.alerts = SqlAlertRepository(c)
+        self.passes = SqlPassRepository(c)
+        self.duty = SqlDutyRepository(c)
+        self.community = SqlCommunityRepository(c)
         return self
 
     def __exit__(self, *exc: Any) -> None:

@@ -222,11 +222,17 @@ def day_expr(conn: Connection, col, tz: str):
     return sa.func.strftime("%Y-%m-%d", col, f"{hours:+d} hours")
 
 
+def extension_pending(c=orders.c):
+    """An extension request is waiting. The column holds JSON ``null`` (not SQL NULL) when there is
+    none, so ``IS NOT NULL`` alone is true for every order."""
+    return sa.and_(c.extension.is_not(None), sa.cast(c.extension, sa.Text) != "null")
+
+
 def supervision_queue(conn: Connection, actor: Actor, now: datetime, limit: int = 100, offset: int = 0) -> dict[str, Any]:
     """督办 queue: open orders that need a supervisor's eye, most pressing deadline first."""
     c = orders.c
     needs = sa.or_(
-        c.supervised.is_(True), c.urge_count > 0, c.special_groups != "", c.extension.is_not(None),
+        c.supervised.is_(True), c.urge_count > 0, c.special_groups != "", extension_pending(c),
         c.state == State.RETURNED.value,
         sa.and_(c.state.in_(UNRESOLVED), c.paused_at.is_(None), c.resolve_due_at < now),
     )
@@ -268,3 +274,12 @@ def hotspots(conn: Connection, actor: Actor, now: datetime, hours: int = 24, min
                     "count": g.count, "first_at": g.first, "last_at": g.last, "orders": numbers,
                     "suggested_parent": numbers[0]})
     return out
+
+
+def order_attachments(conn: Connection, order_id: int) -> dict[int, dict[str, Any]]:
+    """The files of one order by id (name, type, size) — for the timeline's links."""
+    from .tables import attachments
+
+    rows = conn.execute(sa.select(attachments.c.id, attachments.c.filename, attachments.c.content_type,
+                                  attachments.c.size).where(attachments.c.order_id == order_id))
+    return {r.id: dict(r._mapping) for r in rows}

@@ -210,7 +210,8 @@ class TriageModel:
     def save(self, path: str | Path) -> Path:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(path.suffix + f".tmp{os.getpid()}")
+        # unique per process and thread: two writers of the same model never share a temp file
+        tmp = path.with_suffix(path.suffix + f".tmp{os.getpid()}-{threading.get_ident()}")
         joblib.dump({"format": FORMAT, "algorithm": ALGORITHM, "model": self}, tmp, compress=3)
         os.replace(tmp, path)
         return path

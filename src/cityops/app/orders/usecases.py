@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, Iterable
 
-from ...domain.errors import InvalidInput, NotAllowed, NotFound
+from ...domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from ...domain.orders import lifecycle as lc
 from ...domain.orders.clock import Clock
 from ...domain.orders.model import Channel, Order, Satisfaction
@@ -40,6 +40,7 @@ class NewOrder:
     lat: float | None = None
     lng: float | None = None
     details: dict | None = None     # channel extras: contact email, media URL, service attributes
+    client_key: str | None = None   # the submitting form's (or API client's) key: one order per (user, key)
 
 
 def clock_for(uow: UnitOfWork, policy: DeadlinePolicy) -> Clock:
@@ -121,9 +122,33 @@ def _area_of(uow: UnitOfWork, address: str, lat: float | None = None, lng: float
 
 # ---------------------------------------------------------------- intake
 
+MAX_CLIENT_KEY = 64
+
+
+def checked_client_key(key: str | None) -> str | None:
+    """An intake key (hidden form field, Idempotency-Key header): 1-64 printable ASCII characters."""
+    if key is None or not key.strip():
+        return None
+    key = key.strip()
+    if len(key) > MAX_CLIENT_KEY or not all(33 <= ord(ch) < 127 for ch in key):
+        raise InvalidInput(f"受理密钥须为 1-{MAX_CLIENT_KEY} 个可打印 ASCII 字符 "
+                           f"(the intake key must be 1-{MAX_CLIENT_KEY} printable ASCII characters)", field="client_key")
+    return key
+
+
+def _order_of_key(uow: UnitOfWork, actor: Actor, key: str) -> Order | None:
+    order_id = uow.orders.intake_key_order(actor.user_id, key)
+    return uow.orders.get_by_id(order_id) if order_id is not None else None
+
 
 def create_order(uow: UnitOfWork, actor: Actor, cmd: NewOrder, now: datetime) -> Order:
-    """受理: a new order from any channel (optionally dispatched in the same step)."""
+    """受理: a new order from any channel (optionally dispatched in the same step).
+
+    With a ``client_key`` the same user gets at most one order per key: a double click, a
+    resent form or a retried API call returns the order the first submission created. The key
+    row is written in the order's own transaction; two concurrent submissions meet on its
+    primary key, and the loser's transaction (order row included) is rolled back.
+    """
     if actor.role in HANDLING_ROLES and cmd.channel != Channel.PATROL.value:
         raise NotAllowed("承办单位只能上报巡查工单 (handling units may only file patrol reports)")
     try:
@@ -139,7 +164,12 @@ def create_order(uow: UnitOfWork, actor: Actor, cmd: NewOrder, now: datetime) ->
     lc.checked_text(cmd.text, "text", limit=lc.MAX_TEXT)  # refuse before a number is taken
     lc.checked_coordinate(cmd.lat, -90, 90, "lat")
     lc.checked_coordinate(cmd.lng, -180, 180, "long")
+    key = checked_client_key(cmd.client_key)
     with uow:
+        if key is not None:
+            done = _order_of_key(uow, actor, key)
+            if done is not None:
+                return done
         if cmd.category is not None and not uow.catalog.category_exists(cmd.category):
             raise NotFound(f"未知类别 {cmd.category!r} (unknown category)", field="category")
         unknown = set(cmd.special_groups) - uow.catalog.special_group_codes()
@@ -161,13 +191,22 @@ def create_order(uow: UnitOfWork, actor: Actor, cmd: NewOrder, now: datetime) ->
                          area_unit_id=area, external_ref=cmd.external_ref, lat=cmd.lat, lng=cmd.lng,
                          details=cmd.details)
         order = uow.orders.add(out.order, next_due(out.order, clock), now)
-        _record(uow, order, out.events)
-        if cmd.suggestion:
-            uow.triage.record(order.id, cmd.suggestion, order.category, str(order.urgency), order.special_groups, now)
-        if lead is not None:
-            order = _persist(uow, lc.dispatch(order, actor, now, clock, lead, co, cmd.note), clock, now)
-        uow.commit()
-        return order
+        if key is None or uow.orders.claim_intake_key(actor.user_id, key, order.id, now):
+            _record(uow, order, out.events)
+            if cmd.suggestion:
+                uow.triage.record(order.id, cmd.suggestion, order.category, str(order.urgency), order.special_groups,
+                                  now)
+            if lead is not None:
+                order = _persist(uow, lc.dispatch(order, actor, now, clock, lead, co, cmd.note), clock, now)
+            uow.commit()
+            return order
+        # A concurrent submission with the same key committed first: leaving without commit rolls
+        # this order back (its number stays unused), and the winner's order is the answer.
+    with uow:
+        winner = _order_of_key(uow, actor, key)
+    if winner is None:
+        raise Conflict("同一受理密钥的工单正在创建，请稍后刷新 (an order with this intake key is being created; retry)")
+    return winner
 
 
 def dispatch_order(uow: UnitOfWork, actor: Actor, number: str, lead_unit: str, co_units: Iterable[str],

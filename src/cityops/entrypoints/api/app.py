@@ -1,6 +1,8 @@
 """The FastAPI application: routers, error handlers, OpenAPI."""
 from __future__ import annotations
 
+import logging
+import threading
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -12,7 +14,10 @@ from ...bootstrap import Container
 from ...domain.errors import (Conflict, DomainError, IllegalTransition, InvalidInput, NotAllowed, NotFound,
                               Unauthenticated)
 from .. import web
-from . import admin, knowledge, open311, orders, triage
+from . import admin, alerts, knowledge, open311, orders, passes, triage
+from . import screen as screen_api
+from . import duty as duty_api
+from . import community as community_api
 
 STATUS = {IllegalTransition: 409, Conflict: 409, NotAllowed: 403, NotFound: 404, InvalidInput: 422,
           Unauthenticated: 401}
@@ -39,9 +44,21 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
     return "字段无效 (invalid fields): " + "; ".join(parts), field
 
 
+def _warm_triage(container: Container) -> None:
+    try:
+        with container.read_uow() as uow:
+            version, rules = uow.triage.active_version(), uow.triage.rules()
+        container.triage.engine(version, rules)
+    except Exception:  # noqa: BLE001 — a failed warm-up only means the first request loads it
+        logging.getLogger(__name__).exception("triage warm-up failed")
+
+
 def create_app(container: Container, *, workers=None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        # Load (or train, the first time) the active triage model in the background, so the
+        # first operator's first keystroke does not wait for it.
+        threading.Thread(target=_warm_triage, args=(container,), name="triage-warmup", daemon=True).start()
         if workers is not None:
             workers.start()
         try:
@@ -86,7 +103,9 @@ def create_app(container: Container, *, workers=None) -> FastAPI:
     def ping():
         return {"ok": True}
 
-    for r in (admin.auth, admin.admin, admin.me, admin.stats, orders.router, triage.router, knowledge.router):
+    for r in (admin.auth, admin.admin, admin.me, admin.stats, orders.router, triage.router, knowledge.router,
+              alerts.router, alerts.hook, screen_api.router, passes.public, passes.router,
+              duty_api.router, community_api.router):
         app.include_router(r)
     open311.include_router(app)
     web.mount(app)

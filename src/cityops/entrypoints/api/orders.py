@@ -4,7 +4,7 @@ from datetime import datetime
 from urllib.parse import quote
 from typing import Annotated, Any, Callable
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, File, Header, Query, UploadFile
 from fastapi.responses import Response
 
 from ...app.orders.attachments import add_attachment
@@ -19,6 +19,8 @@ from .deps import Box, CurrentActor, Now
 from .schemas import (STD, errors, MergeManyIn, CallbackIn, DirectReplyIn, DispatchIn, ExtensionDecisionIn, ExtensionIn, FeedbackIn,
                       MergeIn, NoteIn, OrderDetail, OrderIn, OrderOut, OrderPage, PreContactIn, ReasonIn,
                       RequiredNoteIn, RevealIn, RevealOut, SuperviseIn, TransferIn)
+
+INLINE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"], responses=errors(401, 422))
 
@@ -37,12 +39,15 @@ def order_out(o: Order, now: datetime) -> dict[str, Any]:
 
 @router.post("", status_code=201, response_model=OrderOut, responses=STD,
              summary="受理 — take in a request from any channel (optionally dispatch at once)")
-def create(body: OrderIn, actor: CurrentActor, box: Box, now: Now):
+def create(body: OrderIn, actor: CurrentActor, box: Box, now: Now,
+           idempotency_key: Annotated[str | None, Header(
+               max_length=64, description="any 1-64 character key chosen by the client: a retried request with the "
+                                          "same key (same user) returns the order the first one created")] = None):
     cmd = uc.NewOrder(text=body.text, channel=body.channel, urgency=body.urgency, category=body.category,
                       caller_name=body.caller_name, caller_phone=body.caller_phone, address=body.address,
                       special_groups=tuple(body.special_groups), area_unit_code=body.area_unit,
                       dispatch_to=body.dispatch_to, co_units=tuple(body.co_units), note=body.note,
-                      suggestion=_suggestion(body.suggestion))
+                      suggestion=_suggestion(body.suggestion), client_key=idempotency_key)
     return order_out(uc.create_order(box.uow(), actor, cmd, now), now)
 
 
@@ -182,5 +187,8 @@ def download(number: str, attachment_id: int, actor: CurrentActor, box: Box):
         att = uow.attachments.get(attachment_id)
     if att is None or att["order_id"] != order.id:
         raise NotFound(f"附件 {attachment_id} 不存在 (attachment not found)", field="attachment_id")
+    # Photos open in the browser (the phone page and the timeline show them); anything else downloads.
+    disposition = "inline" if att["content_type"] in INLINE_TYPES else "attachment"
     return Response(box.files.get(att["sha256"]), media_type=att["content_type"],
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(att['filename'])}"})
+                    headers={"Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(att['filename'])}",
+                             "X-Content-Type-Options": "nosniff"})
