@@ -179,7 +179,7 @@ def main() -> int:
     ap.add_argument("--events", type=int, default=20000)
     ap.add_argument("--db", default="sqlite", help="sqlite,postgres")
     ap.add_argument("--broker", default="private", help="private | HOST:PORT")
-    ap.add_argument("--rate", type=float, default=1000.0, help="offered events/s of the latency phase (10 s)")
+    ap.add_argument("--rate", type=float, default=GOAL, help="offered events/s of the latency phase (10 s)")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     out: dict = {"goal_events_per_s": GOAL, "devices": DEVICES}

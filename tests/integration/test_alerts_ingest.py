@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from cityops.adapters.db.tables import alert_tracks, order_events
+from cityops.adapters.db.tables import alert_events, alert_tracks, order_events
 from cityops.app.alerts import devices as dev_uc
 from cityops.app.alerts import ingest as ing
 from cityops.app.alerts import rules as rule_uc
@@ -46,6 +46,31 @@ def test_the_same_event_delivered_twice_creates_the_order_once(night):
     res = ing.ingest(night.uow(), [door("e1"), door("e1")], NIGHT)
     assert [r.status for r in res] == ["duplicate", "duplicate"]
     assert len(alert_orders(night)) == 1 and event_count(night) == 1
+
+
+def test_a_redelivered_event_in_a_batch_of_new_ones_changes_nothing_and_the_new_ones_count_once(night):
+    ing.ingest(night.uow(), [door("e1"), door("e2", at=NIGHT + timedelta(minutes=1))], NIGHT + timedelta(minutes=1))
+    res = ing.ingest(night.uow(), [door("e1"), door("e3", at=NIGHT + timedelta(minutes=2)),
+                                   door("e2", at=NIGHT + timedelta(minutes=1))], NIGHT + timedelta(minutes=2))
+    assert [r.status for r in res] == ["duplicate", "accepted", "duplicate"]
+    [o] = alert_orders(night)
+    assert res[1].orders == [o.id]
+    with night.engine.connect() as conn:
+        t = conn.execute(sa.select(alert_tracks)).one()
+        linked = dict(conn.execute(sa.select(alert_events.c.event_id, alert_events.c.order_id)).all())
+    assert t.count == 3 and t.order_id == o.id and event_count(night) == 3
+    assert linked == {"e1": None, "e2": None, "e3": o.id}  # the order did not exist yet when e1 and e2 committed
+
+
+def test_a_deactivated_device_is_refused_at_once_although_the_consumer_caches_devices(night):
+    ing.ingest(night.uow(), [door("e1")], NIGHT)  # the device is now in this process's cache
+    dev_uc.update_device(night.uow(), None, "DOOR-101", {"active": False}, NIGHT)
+    [r] = ing.ingest(night.uow(), [door("e2", at=NIGHT + timedelta(minutes=1))], NIGHT + timedelta(minutes=1))
+    assert r.reason == "unknown_device"
+    dev_uc.register_device(night.uow(), None, code="DOOR-201", kind="door_sensor", name="201室门磁", unit="S1",
+                           place="隔离酒店201室", place_kind="isolation_room", now=NIGHT)
+    [r] = ing.ingest(night.uow(), [door("e3", device="DOOR-201")], NIGHT)
+    assert r.status == "accepted" and len(alert_orders(night)) == 2
 
 
 def test_repeats_from_one_device_update_its_open_order_instead_of_opening_more(night):

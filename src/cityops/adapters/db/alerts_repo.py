@@ -1,6 +1,7 @@
 """Alerts in SQL: sources, devices, rules, events (the idempotency key), tracks, sites, counters."""
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any, Iterable
 
@@ -67,11 +68,13 @@ class SqlAlertRepository:
     def add_device(self, device: Device, now: datetime) -> Device:
         did = self.conn.execute(sa.insert(alert_devices).values(**_device_row(device), created_at=now, updated_at=now)
                                 .returning(alert_devices.c.id)).scalar_one()
+        ReferenceCache.bump(self.conn, None, now)  # every process's device cache starts afresh
         return self.device_by_id(did)
 
     def save_device(self, device: Device, now: datetime) -> Device:
         self.conn.execute(sa.update(alert_devices).where(alert_devices.c.id == device.id)
                           .values(**_device_row(device), updated_at=now))
+        ReferenceCache.bump(self.conn, None, now)
         return self.device_by_id(device.id)
 
     def device(self, code: str) -> Device | None:
@@ -82,13 +85,32 @@ class SqlAlertRepository:
         r = self.conn.execute(sa.select(alert_devices).where(alert_devices.c.id == device_id)).first()
         return _device(r) if r else None
 
+    def _device_cache(self) -> dict[Any, Device]:
+        """Devices read so far under the current reference version (keys: code, and ("id", id)).
+        Registering or changing a device bumps the version, so every process reads it afresh at
+        its next transaction; unknown codes are not remembered (a flood of them stays bounded)."""
+        return ReferenceCache.get(self.conn, "alert_devices", dict)
+
+    def _fill(self, cache: dict[Any, Device], where) -> None:
+        cols = [alert_devices.c[k] for k in _DEVICE_COLS]  # not the timestamps
+        for d in map(_device, self.conn.execute(sa.select(*cols).where(where))):
+            cache[d.code] = cache[("id", d.id)] = d
+
     def devices_by_code(self, codes: Iterable[str]) -> dict[str, Device]:
-        codes = list(codes)
-        if not codes:
-            return {}
-        cols = [alert_devices.c[k] for k in _DEVICE_COLS]  # not the timestamps: this runs for every batch
-        return {d.code: d for d in map(_device, self.conn.execute(
-            sa.select(*cols).where(alert_devices.c.code.in_(codes))))}
+        cache = self._device_cache()
+        codes = set(codes)
+        missing = [c for c in codes if c not in cache]
+        if missing:
+            self._fill(cache, alert_devices.c.code.in_(missing))
+        return {c: cache[c] for c in codes if c in cache}
+
+    def devices_by_id(self, ids: Iterable[int]) -> dict[int, Device]:
+        cache = self._device_cache()
+        ids = set(ids)
+        missing = [i for i in ids if ("id", i) not in cache]
+        if missing:
+            self._fill(cache, alert_devices.c.id.in_(missing))
+        return {i: cache[("id", i)] for i in ids if ("id", i) in cache}
 
     def list_devices(self, unit_path: str | None, kind: str | None, limit: int, offset: int) -> dict:
         d = alert_devices
@@ -133,6 +155,16 @@ class SqlAlertRepository:
         r = self.conn.execute(sa.select(alert_rules).where(alert_rules.c.id == rule_id)).first()
         return self._rule(r) if r else None
 
+    def rules_by_id(self, ids: Iterable[int]) -> dict[int, Rule]:
+        """Rules by id: the active ones from the cache, any others (disabled since) read."""
+        ids = set(ids)
+        out = {r.id: r for r in self.rules() if r.id in ids}
+        missing = ids - set(out)
+        if missing:
+            out |= {r.id: self._rule(r) for r in self.conn.execute(sa.select(alert_rules)
+                                                                  .where(alert_rules.c.id.in_(missing)))}
+        return out
+
     def add_rule(self, rule: Rule, actor_id: int | None, now: datetime) -> Rule:
         body = rule.to_dict()
         rid = self.conn.execute(sa.insert(alert_rules).values(body=body, active=rule.active, version=1,
@@ -149,18 +181,43 @@ class SqlAlertRepository:
 
     # ------------------------------------------------------------ events
 
-    def seen(self, keys: Iterable[tuple[int, str]]) -> set[tuple[int, str]]:
-        keys = list(keys)
+    def add_events(self, rows: list[dict]) -> set[tuple[int, str]]:
+        """Insert the events whose (device, event id) is new; returns the keys inserted. The unique
+        key decides, so a duplicate changes nothing even when two consumers race on it (the second
+        waits for the first's commit and skips the row). One statement per 500 rows."""
+        if self.pg:
+            return self._add_events_pg(rows)
         e = alert_events
+        ins = sqlite.insert(e).on_conflict_do_nothing(
+            index_elements=["device_id", "event_id"]).returning(e.c.device_id, e.c.event_id)
         out: set[tuple[int, str]] = set()
-        for i in range(0, len(keys), 400):
-            chunk = keys[i:i + 400]
-            out |= {(r.device_id, r.event_id) for r in self.conn.execute(
-                sa.select(e.c.device_id, e.c.event_id).where(sa.tuple_(e.c.device_id, e.c.event_id).in_(chunk)))}
+        for i in range(0, len(rows), 500):
+            out |= {(r.device_id, r.event_id) for r in self.conn.execute(ins, rows[i:i + 500])}
         return out
 
-    def add_events(self, rows: list[dict]) -> None:
-        self.conn.execute(sa.insert(alert_events), rows)
+    def _add_events_pg(self, rows: list[dict]) -> set[tuple[int, str]]:
+        """PostgreSQL: the whole batch as one statement over arrays (unnest), so the per-row cost
+        is the column values, not a statement or a bind parameter each."""
+        cols = ("device_id", "event_id", "type", "at", "received_at", "processed_at", "transport", "order_id")
+        params: dict[str, Any] = {c: [r[c] for r in rows] for c in cols}
+        params["data"] = [json.dumps(r["data"], ensure_ascii=False) for r in rows]
+        stmt = sa.text(
+            "INSERT INTO alert_events (device_id, event_id, type, at, received_at, processed_at, transport, data, "
+            "order_id) SELECT * FROM unnest(CAST(:device_id AS integer[]), CAST(:event_id AS text[]), "
+            "CAST(:type AS text[]), CAST(:at AS timestamptz[]), CAST(:received_at AS timestamptz[]), "
+            "CAST(:processed_at AS timestamptz[]), CAST(:transport AS text[]), CAST(CAST(:data AS text[]) AS json[]), "
+            "CAST(:order_id AS integer[])) "
+            "ON CONFLICT (device_id, event_id) DO NOTHING RETURNING device_id, event_id")
+        return {(r.device_id, r.event_id) for r in self.conn.execute(stmt, params)}
+
+    def link_events(self, links: list[tuple[int, str, int | None]]) -> None:
+        """Set the order of events already inserted: (device id, event id, order id)."""
+        e = alert_events
+        if links:
+            self.conn.execute(sa.update(e).where(e.c.device_id == sa.bindparam("b_device"),
+                                                 e.c.event_id == sa.bindparam("b_event"))
+                              .values(order_id=sa.bindparam("b_order")),
+                              [dict(b_device=d, b_event=ev, b_order=o) for d, ev, o in links])
 
     def recent_events(self, types: Iterable[str], since: datetime, limit: int) -> list[tuple[int, AlertEvent]]:
         e = alert_events
@@ -218,10 +275,28 @@ class SqlAlertRepository:
                      changes=[c.isoformat() for c in r.track.changes], flapping=r.track.flapping,
                      cleared_at=r.track.cleared_at, opened=r.track.opened, pending=r.pending, updated_at=now)
                 for r in recs]
-        if rows:
+        if rows and self.pg:
+            self._save_tracks_pg(rows)
+        elif rows:
             stmt = sa.update(t).where(t.c.id == sa.bindparam("b_id")).values(
                 {k: sa.bindparam(k) for k in rows[0] if k != "b_id"})
             self.conn.execute(stmt, rows)
+
+    def _save_tracks_pg(self, rows: list[dict]) -> None:
+        """PostgreSQL: one UPDATE … FROM unnest(arrays) for the whole batch, in id order."""
+        rows = sorted(rows, key=lambda r: r["b_id"])
+        cols = {"b_id": "integer", "state": "text", "order_id": "integer", "count": "integer",
+                "first_seen": "timestamptz", "last_seen": "timestamptz", "breach_since": "timestamptz",
+                "changes": "json", "flapping": "boolean", "cleared_at": "timestamptz", "opened": "integer",
+                "pending": "json", "updated_at": "timestamptz"}
+        params: dict[str, Any] = {c: [r[c] for r in rows] for c in cols}
+        params["changes"] = [json.dumps(v) for v in params["changes"]]
+        params["pending"] = [None if v is None else json.dumps(v, ensure_ascii=False) for v in params["pending"]]
+        src = ", ".join(f"CAST(CAST(:{c} AS text[]) AS json[])" if t == "json" else f"CAST(:{c} AS {t}[])"
+                        for c, t in cols.items())
+        sets = ", ".join(f"{c} = v.{c}" for c in cols if c != "b_id")
+        self.conn.execute(sa.text(f"UPDATE alert_tracks AS t SET {sets} FROM unnest({src}) AS v({', '.join(cols)}) "
+                                  "WHERE t.id = v.b_id"), params)
 
     def track_by_id(self, track_id: int) -> TrackRec | None:
         q = self._select_tracks().where(alert_tracks.c.id == track_id)
@@ -229,6 +304,20 @@ class SqlAlertRepository:
             q = q.with_for_update(of=alert_tracks)
         r = self.conn.execute(q).first()
         return self._rec(r) if r else None
+
+    def tracks_by_id(self, ids: Iterable[int]) -> dict[int, TrackRec]:
+        """Tracks by id, locked for this transaction (in id order: two writers lock alike)."""
+        q = self._select_tracks().where(alert_tracks.c.id.in_(sorted(set(ids)))).order_by(alert_tracks.c.id)
+        if self.pg:
+            q = q.with_for_update(of=alert_tracks)
+        return {rec.id: rec for rec in map(self._rec, self.conn.execute(q))}
+
+    def order_ids_by_ref(self, refs: Iterable[str]) -> dict[str, int]:
+        refs = list(refs)
+        if not refs:
+            return {}
+        return {r.external_ref: r.id for r in self.conn.execute(
+            sa.select(orders.c.external_ref, orders.c.id).where(orders.c.external_ref.in_(refs)))}
 
     def stale_pending(self, before: datetime, limit: int) -> list[TrackRec]:
         t = alert_tracks
@@ -243,12 +332,26 @@ class SqlAlertRepository:
 
     def finish_pending(self, track_id: int, ref: str, order_id: int | None, now: datetime) -> None:
         rec = self.track_by_id(track_id)
-        if rec is None or not rec.pending or rec.pending.get("ref") != ref:
-            return
-        values: dict[str, Any] = dict(pending=None, updated_at=now)
-        if rec.pending["action"] == "open":
-            values["order_id"] = order_id
-        self.conn.execute(sa.update(alert_tracks).where(alert_tracks.c.id == track_id).values(**values))
+        self.finish_pending_many([(rec, ref, order_id)] if rec else [], now)
+
+    def finish_pending_many(self, done: list[tuple[TrackRec, str, int | None]], now: datetime) -> list[int]:
+        """Clear the pending notes of (locked track, reference, order id) — only a note still
+        carrying that reference (a newer note is left alone) — and link the opened orders.
+        Returns the ids of the tracks whose note it cleared."""
+        rows = []
+        for rec, ref, order_id in done:
+            if not rec.pending or rec.pending.get("ref") != ref:
+                continue
+            opened = rec.pending["action"] == "open"
+            rows.append(dict(b_id=rec.id, order_id=order_id if opened else rec.order_id))
+            if opened:
+                rec.order_id = order_id
+            rec.pending = None
+        if rows:
+            t = alert_tracks
+            self.conn.execute(sa.update(t).where(t.c.id == sa.bindparam("b_id")).values(
+                order_id=sa.bindparam("order_id"), pending=None, updated_at=now), rows)
+        return [r["b_id"] for r in rows]
 
     def order_id_by_ref(self, ref: str) -> int | None:
         return self.conn.execute(sa.select(orders.c.id).where(orders.c.external_ref == ref)).scalar()

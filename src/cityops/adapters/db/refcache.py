@@ -80,4 +80,6 @@ def _upsert(conn: Connection, key: str, value: Any, actor_id: int | None, now: d
 def _search_path(conn: Connection) -> str:
     if conn.dialect.name != "postgresql":
         return ""
-    return conn.info.setdefault("cityops_search_path", conn.exec_driver_sql("SHOW search_path").scalar())
+    if "cityops_search_path" not in conn.info:  # once per pooled connection, not per read
+        conn.info["cityops_search_path"] = conn.exec_driver_sql("SHOW search_path").scalar()
+    return conn.info["cityops_search_path"]

@@ -12,6 +12,7 @@ The caller acknowledges the messages (MQTT PUBACK) only after ``ingest`` returns
 """
 from __future__ import annotations
 
+import copy
 import json
 import logging
 from collections import Counter, defaultdict
@@ -95,13 +96,12 @@ def ingest(uow: AlertsUnitOfWork, items: list[Incoming], now: datetime, *, tz: s
                 r, p = [Result("rejected", reason="error", message="处理出错，已记录 (processing failed; logged)")], []
             results += r
             pending += p
-    for track_id in pending:
-        try:
-            complete_pending(uow, track_id, now, tz=tz, transient=transient)
-        except Exception as e:
-            if transient(e):
-                raise
-            log.exception("alert order for track %s failed; left for resume_pending", track_id)
+    try:
+        complete_pendings(uow, pending, now, tz=tz, transient=transient)
+    except Exception as e:
+        if transient(e):
+            raise
+        log.exception("alert orders for tracks %s failed; left for resume_pending", pending)
     return results
 
 
@@ -147,15 +147,15 @@ def _batch(uow: AlertsUnitOfWork, items: list[Incoming], now: datetime, tz: str)
                 checked.append((i, check_for(ev, d.kind), d))
             except Rejected as r:
                 reject(i, r, ev.event_id, ev.device_code)
-        seen = repo.seen({(d.id, ev.event_id) for _, ev, d in checked}) if checked else set()
         fresh: list[tuple[int, AlertEvent, Device]] = []
-        for i, ev, d in checked:
+        in_batch: set[tuple[int, str]] = set()
+        for i, ev, d in checked:  # the same event twice in one batch: the second is a duplicate
             key = (d.id, ev.event_id)
-            if key in seen:
+            if key in in_batch:
                 results[i] = Result("duplicate", event_id=ev.event_id, device=d.code)
                 counts["duplicate"] += 1
                 continue
-            seen.add(key)
+            in_batch.add(key)
             fresh.append((i, ev, d))
         rules_by_type: dict[str, list[Rule]] = defaultdict(list)
         for rule in repo.rules():
@@ -164,40 +164,29 @@ def _batch(uow: AlertsUnitOfWork, items: list[Incoming], now: datetime, tz: str)
                 rules_by_type[rule.clear_type].append(rule)
         pairs = {(r.id, d.id) for _, ev, d in fresh for r in rules_by_type.get(ev.type, ()) if r.place.holds(d)}
         tracks = repo.tracks(pairs, now) if pairs else {}
-        touched: dict[int, TrackRec] = {}
-        notes: list[tuple[TrackRec, str, AlertEvent]] = []
-        site_latest: dict[int, AlertEvent] = {}
-        rows = []
-        for i, ev, d in sorted(fresh, key=lambda x: x[1].at):  # stable: a device's events keep their order
-            updated: list[int] = []
-            for rule in rules_by_type.get(ev.type, ()):
-                rec = tracks.get((rule.id, d.id))
-                if rec is None:
-                    continue
-                judgement = rule.judge(ev, d, tz, rec.track.breach_since)
-                rec.track, actions = dedup.step(rec.track, rule, ev, judgement)
-                touched[rec.id] = rec
-                for action in actions:
-                    if action == dedup.OPEN_ORDER:
-                        rec.pending = {"action": "open", "ref": f"ALERT-{rec.id}-{rec.track.opened}",
-                                       "event": _event_json(ev), "after": []}
-                        rec.order_id, rec.order_state = None, None
-                    elif action == dedup.UPDATE and rec.order_id:
-                        updated.append(rec.order_id)
-                    elif action in (dedup.CLEAR, dedup.FLAPPING, dedup.RESOLVE):
-                        if rec.pending and rec.pending["action"] == "open":
-                            rec.pending["after"].append(action)
-                        elif rec.order_id:
-                            notes.append((rec, action, ev))
-            if ev.type == "site_status" and (d.id not in site_latest or ev.at >= site_latest[d.id].at):
-                site_latest[d.id] = ev
-            rows.append(dict(device_id=d.id, event_id=ev.event_id, type=ev.type, at=ev.at,
-                             received_at=items[i].received_at, processed_at=now, transport=items[i].transport,
-                             data=ev.data, order_id=updated[0] if updated else None))
-            results[i] = Result("accepted", event_id=ev.event_id, device=d.code, orders=updated)
-            counts["accepted"] += 1
-        if rows:
-            repo.add_events(rows)
+        before = {k: (rec.track, rec.order_id, rec.order_state, copy.deepcopy(rec.pending))
+                  for k, rec in tracks.items()}
+        # Judge, then insert the events: the unique (device, event id) says which are new. Events
+        # already stored (a redelivery) come back as not inserted; then the tracks are put back
+        # and judged again without them, so a duplicate changes nothing.
+        j = _judge(fresh, items, rules_by_type, tracks, tz, now)
+        inserted = repo.add_events(j.rows) if j.rows else set()
+        if len(inserted) < len(j.rows):
+            for k, (track, order_id, order_state, pending) in before.items():
+                rec = tracks[k]
+                rec.track, rec.order_id, rec.order_state, rec.pending = track, order_id, order_state, pending
+            first = {(r["device_id"], r["event_id"]): r["order_id"] for r in j.rows}
+            dups = [(i, ev, d) for i, ev, d in fresh if (d.id, ev.event_id) not in inserted]
+            for i, ev, d in dups:
+                results[i] = Result("duplicate", event_id=ev.event_id, device=d.code)
+                counts["duplicate"] += 1
+            j = _judge([x for x in fresh if (x[2].id, x[1].event_id) in inserted], items, rules_by_type, tracks, tz, now)
+            repo.link_events([(r["device_id"], r["event_id"], r["order_id"]) for r in j.rows
+                              if r["order_id"] != first[(r["device_id"], r["event_id"])]])
+        for i, r in j.results.items():
+            results[i] = r
+        counts["accepted"] += len(j.results)
+        touched, notes, site_latest = j.touched, j.notes, j.site_latest
         for rec, action, ev in notes:
             _note(uow, rec, action, ev, now)
         if touched:
@@ -210,6 +199,49 @@ def _batch(uow: AlertsUnitOfWork, items: list[Incoming], now: datetime, tz: str)
         uow.commit()
     pending = [rec.id for rec in touched.values() if rec.pending]
     return [r for r in results if r is not None], pending
+
+
+@dataclass
+class _Judged:
+    rows: list[dict[str, Any]]
+    results: dict[int, Result]
+    touched: dict[int, TrackRec]
+    notes: list[tuple[TrackRec, str, AlertEvent]]
+    site_latest: dict[int, AlertEvent]
+
+
+def _judge(fresh: list[tuple[int, AlertEvent, Device]], items: list[Incoming], rules_by_type: dict[str, list[Rule]],
+           tracks: dict[tuple[int, int], TrackRec], tz: str, now: datetime) -> _Judged:
+    """Run the events through the rules and their tracks (changed in place), in event time."""
+    j = _Judged([], {}, {}, [], {})
+    for i, ev, d in sorted(fresh, key=lambda x: x[1].at):  # stable: a device's events keep their order
+        updated: list[int] = []
+        for rule in rules_by_type.get(ev.type, ()):
+            rec = tracks.get((rule.id, d.id))
+            if rec is None:
+                continue
+            judgement = rule.judge(ev, d, tz, rec.track.breach_since)
+            rec.track, actions = dedup.step(rec.track, rule, ev, judgement)
+            j.touched[rec.id] = rec
+            for action in actions:
+                if action == dedup.OPEN_ORDER:
+                    rec.pending = {"action": "open", "ref": f"ALERT-{rec.id}-{rec.track.opened}",
+                                   "event": _event_json(ev), "after": []}
+                    rec.order_id, rec.order_state = None, None
+                elif action == dedup.UPDATE and rec.order_id:
+                    updated.append(rec.order_id)
+                elif action in (dedup.CLEAR, dedup.FLAPPING, dedup.RESOLVE):
+                    if rec.pending and rec.pending["action"] == "open":
+                        rec.pending["after"].append(action)
+                    elif rec.order_id:
+                        j.notes.append((rec, action, ev))
+        if ev.type == "site_status" and (d.id not in j.site_latest or ev.at >= j.site_latest[d.id].at):
+            j.site_latest[d.id] = ev
+        j.rows.append(dict(device_id=d.id, event_id=ev.event_id, type=ev.type, at=ev.at,
+                           received_at=items[i].received_at, processed_at=now, transport=items[i].transport,
+                           data=ev.data, order_id=updated[0] if updated else None))
+        j.results[i] = Result("accepted", event_id=ev.event_id, device=d.code, orders=updated)
+    return j
 
 
 def _event_json(ev: AlertEvent) -> dict[str, Any]:
@@ -265,51 +297,82 @@ def _new_order(uow: AlertsUnitOfWork, rule: Rule, device: Device, ev: AlertEvent
 def complete_pending(uow: AlertsUnitOfWork, track_id: int, now: datetime, *, tz: str = "Asia/Shanghai",
                      transient: Callable[[Exception], bool] = lambda e: False) -> int | None:
     """Open (or resolve) the order a track's pending note asks for; exactly once. Returns the order id."""
+    return complete_pendings(uow, [track_id], now, tz=tz, transient=transient).get(track_id)
+
+
+def complete_pendings(uow: AlertsUnitOfWork, track_ids: list[int], now: datetime, *, tz: str = "Asia/Shanghai",
+                      transient: Callable[[Exception], bool] = lambda e: False) -> dict[int, int | None]:
+    """Open (or resolve) the orders the pending notes of these tracks ask for, exactly once each:
+    one transaction reads the notes (and finds orders a dead process already created, by their
+    reference), each order goes through ``create_order`` / ``direct_reply``, one transaction
+    clears the notes and links the orders. Returns {track id: order id}."""
+    if not track_ids:
+        return {}
     with uow:
-        rec = uow.alerts.track_by_id(track_id)
-        p = rec.pending if rec else None
-        if not p:
-            return None
-        if p["action"] == "resolve":
-            order = uow.orders.get_by_id(p["order_id"])
-            number = order.number if order and order.state == "received" else None
-        else:
-            existing = uow.alerts.order_id_by_ref(p["ref"])
-            rule, device = uow.alerts.rule(rec.rule_id), uow.alerts.device_by_id(rec.device_id)
-            cmd = _new_order(uow, rule, device, _event_from(p["event"]), p["ref"], tz) if existing is None else None
-    try:
-        if p["action"] == "resolve":
-            order_id = p["order_id"]
-            if number:
-                direct_reply(uow, ALERT_ACTOR, number, "设备报告告警已解除，按规则自动办结 "
-                                                       "(cleared by the device; resolved automatically by the rule)", now)
-        else:
-            order_id = existing if existing is not None else create_order(uow, ALERT_ACTOR, cmd, now).id
-    except IllegalTransition:
-        order_id = p.get("order_id")  # somebody acted on the order first: nothing left to resolve
-    except DomainError as e:  # the rule names a category or unit that is gone: counted, not retried forever
-        log.warning("alert order not created for track %s: %s", track_id, e.message)
-        with uow:
-            uow.alerts.finish_pending(track_id, p["ref"], None, now)
-            uow.alerts.count({"order_failed": 1}, {"order_failed": e.message[:300]}, now)
-            uow.commit()
-        return None
+        recs = uow.alerts.tracks_by_id(track_ids)
+        todo = {tid: rec.pending for tid, rec in recs.items() if rec.pending}
+        opens = {tid: p for tid, p in todo.items() if p["action"] == "open"}
+        existing = uow.alerts.order_ids_by_ref([p["ref"] for p in opens.values()])
+        rules = uow.alerts.rules_by_id({recs[tid].rule_id for tid in opens})
+        devices = uow.alerts.devices_by_id({recs[tid].device_id for tid in opens})
+        numbers: dict[int, str | None] = {}
+        cmds: dict[int, NewOrder] = {}
+        failed: dict[int, str] = {}
+        for tid, p in todo.items():
+            if p["action"] == "resolve":
+                order = uow.orders.get_by_id(p["order_id"])
+                numbers[tid] = order.number if order and order.state == "received" else None
+            elif p["ref"] not in existing:
+                if recs[tid].rule_id not in rules or recs[tid].device_id not in devices:
+                    failed[tid] = "规则或设备已不存在 (the rule or device is gone)"
+                    continue
+                cmds[tid] = _new_order(uow, rules[recs[tid].rule_id], devices[recs[tid].device_id],
+                                       _event_from(p["event"]), p["ref"], tz)
+    made: dict[int, int | None] = {tid: None for tid in failed}
+    for tid, p in todo.items():
+        if tid in failed:
+            continue
+        try:
+            if p["action"] == "resolve":
+                made[tid] = p["order_id"]
+                if numbers[tid]:
+                    direct_reply(uow, ALERT_ACTOR, numbers[tid], "设备报告告警已解除，按规则自动办结 "
+                                 "(cleared by the device; resolved automatically by the rule)", now)
+            else:
+                made[tid] = existing[p["ref"]] if tid not in cmds else create_order(uow, ALERT_ACTOR, cmds[tid], now).id
+        except IllegalTransition:
+            made[tid] = p.get("order_id")  # somebody acted on the order first: nothing left to resolve
+        except DomainError as e:  # the rule names a category or unit that is gone: counted, not retried forever
+            log.warning("alert order not created for track %s: %s", tid, e.message)
+            failed[tid] = e.message[:300]
+            made[tid] = None
+        except Exception as e:
+            if transient(e):
+                raise  # what was made is found again by its reference on the retry
+            log.exception("alert order for track %s failed; left for resume_pending", tid)
+    again: list[int] = []
     with uow:
-        uow.alerts.finish_pending(track_id, p["ref"], order_id, now)
-        rec = uow.alerts.track_by_id(track_id)
-        follow = p.get("after", []) if p["action"] == "open" else []
-        if follow and rec is not None:
-            ev = _event_from(p["event"])
-            order = uow.orders.get_by_id(order_id)
-            rec.order_state = str(order.state) if order else None
-            for action in follow:
-                _note(uow, rec, action, ev, now)
-            if rec.pending:
-                uow.alerts.save_tracks([rec], now)
+        recs = uow.alerts.tracks_by_id(made)
+        finished = uow.alerts.finish_pending_many([(recs[tid], todo[tid]["ref"], made[tid]) for tid in made
+                                                   if tid in recs], now)
+        for tid in finished:
+            rec, p = recs[tid], todo[tid]
+            follow = p.get("after", []) if p["action"] == "open" and tid not in failed else []
+            if follow and rec.order_id is not None:
+                ev = _event_from(p["event"])
+                order = uow.orders.get_by_id(rec.order_id)
+                rec.order_state = str(order.state) if order else None
+                for action in follow:
+                    _note(uow, rec, action, ev, now)
+                if rec.pending:
+                    uow.alerts.save_tracks([rec], now)
+                    again.append(tid)
+        if failed:
+            uow.alerts.count({"order_failed": len(failed)}, {"order_failed": next(iter(failed.values()))}, now)
         uow.commit()
-    if rec is not None and rec.pending:
-        return complete_pending(uow, track_id, now, tz=tz, transient=transient)
-    return order_id
+    if again:
+        complete_pendings(uow, again, now, tz=tz, transient=transient)
+    return made
 
 
 def resume_pending(uow: AlertsUnitOfWork, now: datetime, *, tz: str = "Asia/Shanghai", limit: int = 100,
@@ -319,8 +382,7 @@ def resume_pending(uow: AlertsUnitOfWork, now: datetime, *, tz: str = "Asia/Shan
         stale = uow.alerts.stale_pending(now - PENDING_GRACE, limit)
         claimed = [rec.id for rec in stale if uow.alerts.claim(rec, now)]
         uow.commit()
-    for track_id in claimed:
-        complete_pending(uow, track_id, now, tz=tz, transient=transient)
+    complete_pendings(uow, claimed, now, tz=tz, transient=transient)
     return len(claimed)
 
 
