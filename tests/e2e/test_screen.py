@@ -1,7 +1,19 @@
 """The big screen at 1920×1080: charts drawn with data, live updates over SSE."""
 import httpx
+import pytest
 
 from .conftest import PASSWORD, keep_for_readme, shot
+
+
+@pytest.fixture(scope="module", autouse=True)
+def demo_contexts(live_server):
+    """The rest of `cityops seed-demo` (both idempotent): the community round and the duty rosters,
+    so the bottom row shows the demo's figures."""
+    from cityops.entrypoints.demo_community import seed_demo_community
+    from cityops.entrypoints.duty_cli import seed_demo_duty
+    box = live_server["box"]
+    seed_demo_community(box)
+    seed_demo_duty(box)
 
 
 def test_the_big_screen_draws_its_charts_with_the_days_data(new_page):
@@ -18,6 +30,22 @@ def test_the_big_screen_draws_its_charts_with_the_days_data(new_page):
     assert all(p > 0 for p in points), points
     assert int(page.locator("#kpi-open").inner_text().replace(",", "")) > 0
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 1920
+    assert page.evaluate("() => document.documentElement.scrollHeight") <= 1080  # one screen, no scrolling
+    # the bottom row: duty, testing progress, testing sites, passes — each on the screen, with its counts
+    panels = page.evaluate("""() => ['duty', 'testing', 'sites', 'passes'].map(k => {
+        const el = document.querySelector('#panel-' + k), r = el.getBoundingClientRect();
+        return {k, ...el.dataset, top: r.top, bottom: r.bottom, right: r.right,
+                body: el.querySelector('.mini-body').scrollHeight <= el.querySelector('.mini-body').clientHeight + 2,
+                text: el.innerText}; })""")
+    for p in panels:
+        assert p["bottom"] <= 1080 and p["right"] <= 1920, p
+        assert p["text"].strip(), p  # figures or a quiet 暂无, never blank
+        assert p["empty"] == "1" or "暂无" not in p["text"], p
+    duty, testing, sites, passes = panels
+    assert int(duty["onDuty"]) > 0 and int(duty["teams"]) > 0  # the demo's rosters: someone is on duty now
+    assert int(sites["sites"]) >= 0 and int(passes["issued"]) >= 0 and int(testing["tested"]) >= 0
+    for p in panels:  # the data-* counts agree with the server's object
+        assert page.evaluate(f"() => document.querySelector('#panel-{p['k']}').dataset.empty") == p["empty"]
     path = shot(page, "screen")
     keep_for_readme(path, "big-screen.png")
     assert page.errors == []

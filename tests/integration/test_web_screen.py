@@ -9,11 +9,20 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
+from cityops.adapters.community.crossmatch import DuckDbCrossMatcher
+from cityops.app.alerts import ingest
+from cityops.app.community import rounds as round_uc
 from cityops.app.orders import usecases as uc
 from cityops.entrypoints.web import screen as screen_page
 
 from ..conftest import START
+from .alerts_helpers import setup_alerts
 from .api_helpers import Api
+from .community_helpers import ID, T0, at, import_results, setup_committee
+from .duty_helpers import team_with_roster
+from .passes_helpers import apply as apply_for_pass
+from .passes_helpers import id_number, local, setup_area
+from .passes_helpers import import_results as import_passes_results
 from .web_helpers import Web, text_of
 
 
@@ -204,3 +213,114 @@ def test_the_stream_keeps_quiet_connections_alive_with_comments(box, district, m
     assert not t.is_alive()
     assert lines[0].startswith("retry: ") and any(x.startswith("event: screen") for x in lines)
     assert lines[-1] == ": keepalive"
+
+
+# ------------------------------------------------------------- the other contexts' panels
+
+def test_screen_sections_are_quiet_when_their_contexts_have_no_data(box, district, known):
+    d = Api(box).get("cmd", "/api/v1/screen").json()
+    assert d["duty"]["available"] is True and d["duty"]["empty"] is True and d["duty"]["totals"]["on_duty"] == 0
+    assert d["testing"] == {"available": True, "empty": True, "round": None, "worst_committees": [],
+                            "total": {"must": 0, "tested": 0, "exempted": 0, "untested": 0, "positive": 0, "rate": 1.0}}
+    assert d["sites"]["empty"] is True and d["sites"]["items"] == [] and d["sites"]["summary"]["over"] == 0
+    assert d["passes"]["empty"] is True and (d["passes"]["issued"], d["passes"]["scans"]) == (0, 0)
+    text = text_of(Web(box).get("cmd", "/screen").text)
+    assert text.count("暂无") >= 4
+
+
+def test_a_roster_on_duty_now_shows_in_the_duty_section(box, district):
+    team_with_roster(box, district)  # A (fm, fm2) on the day shift at 09:00, B (fm3) off
+    d = Api(box).get("cmd", "/api/v1/screen").json()["duty"]
+    assert d["empty"] is False
+    assert (d["totals"]["on_duty"], d["totals"]["off"], d["totals"]["teams_short_now"]) == (2, 1, 0)
+    team = next(t for t in d["teams"] if t["code"] == "TEAM1")
+    assert (team["on_duty"], team["off"], team["members"], team["has_roster"]) == (2, 1, 3, True)
+    assert team["street"] == "龙华街道" and team["short_now"] is False
+    assert "members" not in d and "phone" not in json.dumps(d)  # no people on the wall, only counts
+
+
+def test_a_rounds_progress_shows_in_the_testing_section(box, district, tmp_path):
+    setup_committee(box, district)
+    import_results(box, [[ID(1), "张三丰", at(1), "阴性", "", "T1", "混管"], [ID(7), "周九", at(2), "阴性", "", "T1", "混管"]])
+    rnd = round_uc.create_round(box.uow(), district.actors["sup"], name="第一轮全员筛查", area_code="S1", starts_at=T0,
+                                ends_at=T0 + timedelta(hours=24), now=box.now())
+    round_uc.refresh_progress(box.uow(), district.actors["sup"], rnd["id"], DuckDbCrossMatcher(box.engine, tmp_path),
+                              box.now())
+    t = Api(box).get("cmd", "/api/v1/screen").json()["testing"]
+    assert t["empty"] is False and t["round"]["name"] == "第一轮全员筛查" and t["round"]["area"] == "龙华街道"
+    assert (t["total"]["must"], t["total"]["tested"], t["total"]["exempted"], t["total"]["untested"]) == (7, 2, 2, 3)
+    assert t["total"]["rate"] == round(4 / 7, 4)
+    assert [(c["code"], c["untested"]) for c in t["worst_committees"]] == [("S1C1", 3)]
+
+
+def _site_report(eid, at, queue):
+    return ingest.Incoming({"id": eid, "type": "site_status", "at": at.isoformat(),
+                            "data": {"queue_length": queue, "samples_per_hour": 120, "staff_on_site": 2, "pda_working": 4,
+                                     "pda_total": 4, "supplies": {"swabs": 500, "tubes": 40}}},
+                           "mqtt", at, device_code="SITE-1", device_kind="site_terminal")
+
+
+def test_a_site_over_threshold_shows_in_the_sites_section(box, district):
+    setup_alerts(box, START)
+    ingest.ingest(box.uow(), [_site_report("q1", START, 280)], START)
+    s = Api(box).get("cmd", "/api/v1/screen").json()["sites"]
+    assert s["empty"] is False and s["summary"]["sites"] == 1 and s["summary"]["alert"] == 1 and s["summary"]["over"] == 1
+    [site] = s["items"]
+    assert (site["device"], site["level"], site["over"], site["queue_length"], site["samples_per_hour"]) == \
+        ("SITE-1", "alert", True, 280, 120)
+    assert (site["staff_on_site"], site["pda_working"], site["pda_total"], site["supplies"]) == \
+        (2, 4, 4, {"swabs": 500, "tubes": 40})
+    assert "queue" in site["findings"] and site["wait_minutes"] == 140.0
+
+
+def test_an_issued_pass_shows_in_the_passes_section(box, district, clock):
+    api = Api(box)
+    setup_area(api)
+    import_passes_results(api, [[id_number(1), "张三丰", local(clock.now - timedelta(hours=10)), "阴性", "混管",
+                                 "徐汇采样点", "T1"]])
+    out = apply_for_pass(api, box, clock, number=id_number(1))
+    assert out["status"] == "issued"
+    r = api.post("fm", "/api/v1/passes/scan", json={"qr": out["pass"]["qr_text"], "checkpoint": "G1", "direction": "in"})
+    assert r.json()["result"] == "ALLOW"
+    api.post("fm", "/api/v1/passes/scan", json={"qr": "HC1:garbage", "checkpoint": "G1", "direction": "in"})
+    p = api.get("cmd", "/api/v1/screen").json()["passes"]
+    assert p["empty"] is False and (p["issued"], p["refused"], p["scans"], p["allowed"], p["denied"]) == (1, 0, 2, 1, 1)
+    assert p["denials_by_reason"] == {"wrong_prefix": 1}
+
+
+def test_a_street_user_sees_only_its_scope_in_the_new_sections(box, district, tmp_path):
+    team_with_roster(box, district)  # TEAM1 lies under S1
+    setup_alerts(box, START)         # SITE-1 belongs to S2
+    ingest.ingest(box.uow(), [_site_report("q1", START, 280)], START)
+    api = Api(box)
+    s1 = api.get("s1", "/api/v1/screen").json()
+    assert [t["code"] for t in s1["duty"]["teams"]] == ["TEAM1"] and s1["sites"]["items"] == []
+    s2 = api.get("s2", "/api/v1/screen").json()
+    assert s2["duty"]["teams"] == [] and s2["duty"]["empty"] is True
+    assert [x["device"] for x in s2["sites"]["items"]] == ["SITE-1"]
+    # pass statistics are the center's: a street gets no district figures, and no error
+    assert s1["passes"] == {"available": False, "empty": True} and s2["passes"]["available"] is False
+    cmd = api.get("cmd", "/api/v1/screen").json()
+    assert cmd["passes"]["available"] is True and {t["code"] for t in cmd["duty"]["teams"]} >= {"TEAM1"}
+
+
+def test_the_stream_notices_a_change_in_another_context(box, district, known, monkeypatch):
+    monkeypatch.setattr(screen_page, "POLL_SECONDS", 0.05)
+    monkeypatch.setattr(screen_page, "KEEPALIVE_SECONDS", 0.1)
+    setup_alerts(box, START)
+    web = Web(box)
+    result: dict = {}
+
+    def consume():
+        with web.client("cmd").stream("GET", "/screen/events") as resp:
+            result["events"] = read_events(resp, 2, 20.0, on_first=lambda: ingest.ingest(
+                box.uow(), [_site_report("q1", box.now(), 280)], box.now()))
+
+    web.client("cmd")
+    t = threading.Thread(target=consume, daemon=True)
+    t.start()
+    t.join(30)
+    assert not t.is_alive(), "the stream did not deliver two events in time"
+    first, second = result["events"]
+    assert first["sites"]["empty"] is True
+    assert second["sites"]["summary"]["alert"] == 1 and second["marker"] == first["marker"]  # no order event

@@ -24,7 +24,8 @@ from sqlalchemy.engine import Connection
 
 from ...domain.orders.model import State
 from ...domain.roles import Actor
-from .tables import categories, order_events, orders, special_groups, units
+from .tables import (alert_sites, categories, community_rounds, duty_assignments, duty_shifts, order_events, orders,
+                     pass_applications, pass_scans, passes, special_groups, units)
 from .views import OPEN, UNRESOLVED, scope_clause
 
 c = orders.c
@@ -105,6 +106,20 @@ def _scoped(stmt, scope):
 def change_marker(conn: Connection) -> int:
     """Grows with every order event (each state change writes one): a cheap "did anything change?"."""
     return conn.execute(sa.select(sa.func.max(order_events.c.id))).scalar() or 0
+
+
+def contexts_marker(conn: Connection) -> tuple:
+    """Moves when the other panels' contexts change: a roster or an assignment (duty), a round's
+    cross-match (community), a site's report (alerts), an application, a pass or a scan (passes).
+    One statement of primary-key or small-table maxima; what moves with the clock alone (who is on
+    duty now) is caught by the stream's periodic refresh."""
+    def top(col):
+        return sa.select(sa.func.max(col)).scalar_subquery()
+
+    row = conn.execute(sa.select(top(duty_shifts.c.id), top(duty_assignments.c.id), top(community_rounds.c.matched_at),
+                                 top(alert_sites.c.updated_at), top(pass_applications.c.id),
+                                 top(passes.c.issued_at), top(pass_scans.c.id))).one()
+    return tuple(row)
 
 
 def window_groups(conn: Connection, start: datetime, end: datetime, scope) -> list[Any]:

@@ -2,9 +2,12 @@
 
 The page is drawn with the data already in it (no blank first paint); ``/screen/events`` then
 pushes the same object whenever an order changes (checked every few seconds with a cheap
-marker, ``max(order_events.id)``) and at least once a minute (deadlines move with time), with
-keep-alive comments between, until the browser goes away. Screens of the same scope share one
-computation per change, so ten screens in a room cost the database what one does.
+marker, ``max(order_events.id)``) or one of the other contexts on the screen does (rosters and
+assignments, a round's cross-match, a site's report, passes and scans: ``contexts_marker``), and
+at least once a minute (deadlines and who is on duty move with time), with keep-alive comments
+between, until the browser goes away. Screens of the same scope share one computation per
+change, so ten screens in a room cost the database what one does. The duty, testing, sites and
+passes panels come from those contexts' own use cases (``screen_extra``).
 """
 from __future__ import annotations
 
@@ -19,12 +22,13 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from ...adapters.db.screen import change_marker, screen_data
+from ...adapters.db.screen import change_marker, contexts_marker, screen_data
 from ...domain.orders.model import State
 from ...domain.orders.policy import Urgency
 from ...domain.roles import Actor, HANDLING_ROLES, Role
 from . import i18n
 from .common import Box, render, require_roles
+from .screen_extra import extra_sections
 
 router = APIRouter(include_in_schema=False)
 
@@ -41,20 +45,23 @@ class SharedData:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._latest: dict[Any, tuple[int, float, dict[str, Any]]] = {}
+        self._latest: dict[Any, tuple[Any, float, dict[str, Any]]] = {}
 
-    def get(self, box, actor: Actor, marker: int | None = None, max_age: float = REFRESH_SECONDS) -> dict[str, Any]:
+    def get(self, box, actor: Actor, marker: tuple | None = None, max_age: float = REFRESH_SECONDS) -> dict[str, Any]:
         key = actor.unit_id if actor.role in HANDLING_ROLES else None
         with self._lock:
             hit = self._latest.get(key)
             if marker is None:
-                with box.engine.connect().execution_options(readonly=True) as conn:
-                    marker = change_marker(conn)
+                marker = _marker(box)
             if hit and hit[0] == marker and time.monotonic() - hit[1] < max_age:
                 return hit[2]
+            now = box.now()
             with box.engine.connect().execution_options(readonly=True) as conn:
-                data = jsonable_encoder(screen_data(conn, actor, box.now(), box.settings.timezone))
-            self._latest[key] = (data["marker"], time.monotonic(), data)
+                data = screen_data(conn, actor, now, box.settings.timezone)
+            data.update(extra_sections(box, actor, now, box.settings.timezone))
+            data = jsonable_encoder(data)
+            # the marker read before computing: a change made meanwhile is seen at the next poll
+            self._latest[key] = (marker, time.monotonic(), data)
             return data
 
 
@@ -70,9 +77,10 @@ def shared(request: Request) -> SharedData:
         return state.screen_data
 
 
-def _marker(box) -> int:
+def _marker(box) -> tuple:
+    """(order events, the other contexts): what the stream polls every few seconds."""
     with box.engine.connect().execution_options(readonly=True) as conn:
-        return change_marker(conn)
+        return change_marker(conn), *contexts_marker(conn)
 
 
 # The words the page's script needs: key → msgid.
@@ -82,6 +90,15 @@ WORDS = {
     "elsewhere": i18n.N_("District level / not located"), "overdue": i18n.N_("Overdue"), "open": i18n.N_("Open"),
     "no_hotspots": i18n.N_("No hot spots in the last 24 hours."), "no_urgent": i18n.N_("No urgent orders open."),
     "paused": i18n.N_("Paused"),
+    # the bottom row (duty, testing, sites, passes)
+    "not_here": i18n.N_("Not shown at this level"), "no_duty": i18n.N_("No duty roster yet"),
+    "no_round": i18n.N_("No testing round matched yet"), "no_sites": i18n.N_("No testing sites reporting"),
+    "no_passes": i18n.N_("No passes or scans today"), "on_duty": i18n.N_("On duty"), "busy": i18n.N_("On an order"),
+    "off_duty": i18n.N_("Off duty"), "teams_short": i18n.N_("Teams short"), "tested": i18n.N_("Tested"),
+    "untested": i18n.N_("Untested"), "exempted": i18n.N_("Exempted"), "untested_short": i18n.N_("Not yet tested"),
+    "site": i18n.N_("Site"), "queue": i18n.N_("Waiting"), "per_hour": i18n.N_("Per hour"), "samplers": i18n.N_("Samplers"),
+    "scanners": i18n.N_("Scanners"), "swabs_tubes": i18n.N_("Swabs / tubes"), "issued": i18n.N_("Issued"),
+    "refused": i18n.N_("Refused or rejected"), "scans": i18n.N_("Scans"), "denied": i18n.N_("Denied"),
 }
 
 
@@ -111,7 +128,7 @@ def _script_json(value: Any) -> str:
 
 async def _events(request: Request, box, actor: Actor):
     yield f"retry: {RETRY_MS}\n\n"
-    last_marker: int | None = None
+    last_marker: tuple | None = None
     last_push = last_write = time.monotonic()
     while True:
         if await request.is_disconnected():

@@ -176,6 +176,73 @@
     });
   }
 
+  // ---- the bottom row: duty, testing progress, testing sites, passes (each may be empty or unavailable)
+  function quiet(sec, emptyText) {
+    return '<p class="quiet">' + esc(sec && sec.available === false ? L.not_here : emptyText) + "</p>";
+  }
+  function kpi(cls, key, v, label) {
+    return '<div class="kpi ' + cls + '"><b data-kpi="' + key + '">' + esc(v) + "</b><span>" + esc(label) + "</span></div>";
+  }
+  function panel(id, attrs, html) {
+    var el = $(id);
+    if (!el) return;
+    for (var k in attrs) el.setAttribute("data-" + k, attrs[k] === null || attrs[k] === undefined ? "" : attrs[k]);
+    var body = el.querySelector(".mini-body");
+    if (body) body.innerHTML = html;
+  }
+  function drawDuty(d) {
+    var s = d.duty || {}, t = s.totals || {};
+    setText("duty-teams", t.teams || 0);
+    panel("panel-duty", { "on-duty": t.on_duty || 0, teams: t.teams || 0, empty: s.empty ? 1 : 0 }, s.empty ? quiet(s, L.no_duty) :
+      '<div class="kpis mini-kpis">' + kpi("ok", "duty_on", t.on_duty, L.on_duty) + kpi("warn", "duty_busy", t.busy, L.busy) +
+      kpi("", "duty_off", t.off, L.off_duty) + kpi(t.teams_short_now ? "bad" : "", "duty_short", t.teams_short_now, L.teams_short) +
+      '</div><ul class="rows" id="duty-teams-list">' + (s.teams || []).slice(0, 6).map(function (x) {
+        return '<li data-team="' + esc(x.code) + '" data-on-duty="' + x.on_duty + '" class="' + (x.short_now ? "bad" : "") + '">' +
+          '<span class="what">' + esc(x.name) + (x.street ? " <i>" + esc(x.street) + "</i>" : "") + "</span>" +
+          '<span class="num">' + x.on_duty + "<i>/" + x.members + "</i></span></li>";
+      }).join("") + "</ul>");
+  }
+  function drawTesting(d) {
+    var s = d.testing || {}, t = s.total || {};
+    setText("testing-round", s.round ? s.round.name : "");
+    panel("panel-testing", { tested: t.tested || 0, untested: t.untested || 0, exempted: t.exempted || 0,
+      rate: s.empty ? "" : t.rate, empty: s.empty ? 1 : 0 }, s.empty ? quiet(s, L.no_round) :
+      '<div class="rate-row"><b class="rate">' + pct(t.rate) + '</b><dl class="facts-dark"><dt>' + esc(L.tested) + "</dt><dd>" +
+      t.tested + "</dd><dt>" + esc(L.untested) + '</dt><dd class="warn">' + t.untested + "</dd><dt>" + esc(L.exempted) +
+      "</dt><dd>" + t.exempted + '</dd></dl></div><ul class="rows" id="testing-worst">' +
+      (s.worst_committees || []).slice(0, 4).map(function (c) {
+        return '<li data-committee="' + esc(c.code) + '"><span class="what">' + esc(c.name) + '</span><span class="bar"><span style="width:' +
+          (c.rate * 100).toFixed(1) + '%"></span></span><span class="num">' + Math.round(c.rate * 100) + "% <i>" +
+          esc(L.untested_short) + " " + c.untested + "</i></span></li>";
+      }).join("") + "</ul>");
+  }
+  function dash(v) { return v === null || v === undefined ? "–" : v; }
+  function drawSites(d) {
+    var s = d.sites || {}, m = s.summary || {};
+    setText("sites-over", m.over || 0);
+    panel("panel-sites", { sites: m.sites || 0, over: m.over || 0, empty: s.empty ? 1 : 0 }, s.empty ? quiet(s, L.no_sites) :
+      '<table class="sites"><thead><tr><th>' + [L.site, L.queue, L.per_hour, L.samplers, L.scanners, L.swabs_tubes].map(esc).join("</th><th>") +
+      '</th></tr></thead><tbody id="sites-list">' + (s.items || []).slice(0, 5).map(function (x) {
+        var sup = x.supplies || {};
+        return '<tr data-device="' + esc(x.device) + '" data-level="' + esc(x.level) + '" class="' + esc(x.level) + (x.stale ? " stale" : "") +
+          '"><td class="what">' + esc(x.name) + "</td><td>" + x.queue_length + "</td><td>" + x.samples_per_hour + "</td><td>" +
+          x.staff_on_site + "</td><td>" + (x.pda_total ? x.pda_working + "/" + x.pda_total : "–") + "</td><td>" +
+          dash(sup.swabs) + "/" + dash(sup.tubes) + "</td></tr>";
+      }).join("") + "</tbody></table>");
+  }
+  function drawPasses(d) {
+    var s = d.passes || {};
+    panel("panel-passes", { issued: s.issued || 0, refused: s.refused || 0, scans: s.scans || 0, denied: s.denied || 0,
+      empty: s.empty ? 1 : 0 }, s.available === false ? quiet(s, "") : s.empty ? quiet(s, L.no_passes) :
+      '<div class="kpis mini-kpis">' + kpi("ok", "passes_issued", s.issued, L.issued) +
+      kpi("warn", "passes_refused", s.refused + s.rejected, L.refused) + kpi("", "passes_scans", s.scans, L.scans) +
+      kpi("bad", "passes_denied", s.denied, L.denied) + '</div><ul class="rows" id="passes-denials">' +
+      (s.top_denials || []).map(function (x) {
+        return '<li data-reason="' + esc(x.reason) + '"><span class="what">' + esc(L.en ? x.en : x.zh) +
+          '</span><span class="num">' + x.count + "</span></li>";
+      }).join("") + "</ul>");
+  }
+
   function numbers(d) {
     var t = d.today;
     setText("kpi-received", t.received); setText("kpi-closed", t.closed); setText("kpi-remaining", t.remaining);
@@ -198,6 +265,7 @@
       drawEpidemic(d); drawTrend(d); drawCategory(d); drawStreet(d); drawSpecial(d);
     }
     drawHotspots(d); drawTicker(d);
+    drawDuty(d); drawTesting(d); drawSites(d); drawPasses(d);
     if (window.echarts) document.body.dataset.ready = "1";
   }
 
