@@ -67,8 +67,10 @@ def live(tmp_path_factory):
         else:
             pytest.fail("server did not start: " + (d / "server.log").read_text("utf-8", "replace"))
         key = (d / "key").read_text("utf-8")
+        # the first request may wait for the triage model the server is still loading: be patient
         r = httpx.post(f"{base}/requests.json", data={"api_key": key, "service_code": "city.traffic",
-                                                      "address_string": "望潮路88弄", "description": "路面塌陷"})
+                                                      "address_string": "望潮路88弄", "description": "路面塌陷"},
+                       timeout=60)
         assert r.status_code == 200, r.text
         yield {"base": base, "key": key, "dir": d, "number": r.json()[0]["service_request_id"]}
     finally:

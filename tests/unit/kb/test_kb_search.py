@@ -1,8 +1,6 @@
 """Searching the knowledge base: relevance on paraphrased calls, validity, versions, boost, robustness."""
 from __future__ import annotations
 
-import statistics
-import time
 from dataclasses import replace
 from datetime import datetime
 
@@ -189,8 +187,8 @@ def test_a_rebuild_reuses_the_tokens_of_unchanged_texts(demo_index, demo_entries
     assert second.search("采样点暂停开放", at(2022, 3, 5))[0].entry.answer.startswith("新的答复口径")
 
 
-def test_building_and_searching_two_thousand_entries_is_fast(demo_entries, tokenizer):
-    # a loose guard against order-of-magnitude regressions; bench/kb_search.py measures properly
+def test_two_thousand_entries_still_rank_the_right_answer_first(demo_entries, tokenizer):
+    # speed is measured by bench/kb_search.py, not here; this checks the ranking holds at that size
     streets = ["望潮路街道", "东湖镇", "观澜街道", "银杏路街道", "新港街道", "柳岸街道", "青石镇", "鹭洲街道", "云湾镇"]
     many = []
     for k in range(2000 // len(demo_entries) + 1):
@@ -198,17 +196,10 @@ def test_building_and_searching_two_thousand_entries_is_fast(demo_entries, token
         for e in demo_entries:
             many.append(replace(e, id=f"{e.id}-{k}", question=f"{s}{k}号：{e.question}", answer=f"{e.answer}（{s}第{k}批）"))
     many = many[:2000]
-    tokenizer.tokens("预热")
-    t0 = time.perf_counter()
     index = KbIndex.build(many, tokenizer=tokenizer)
-    build_s = time.perf_counter() - t0
-    times = []
-    for text, _ in PARAPHRASES * 3:
-        t0 = time.perf_counter()
-        index.search(text, NOW)
-        times.append(time.perf_counter() - t0)
-    assert build_s < 3.0, build_s
-    assert statistics.median(times) < 0.010, statistics.median(times)
+    for text, expected in PARAPHRASES:
+        hits = index.search(text, NOW)
+        assert hits and hits[0].entry.id.rsplit("-", 1)[0] == expected, (text, hits[0].entry.id if hits else None)
 
 
 def test_an_index_refuses_entries_with_naive_dates(tokenizer):

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import time
 
 import pytest
 
@@ -143,12 +142,10 @@ def test_odd_input_gives_a_low_confidence_answer_not_an_exception(text):
     assert t.urgency in ("critical", "urgent", "normal")
 
 
-def test_very_long_text_is_truncated_and_still_answered_quickly():
+def test_very_long_text_is_truncated_before_the_model_sees_it():
     text = "我家楼下每天晚上很吵。" * 1000  # 11,000 chars
     cat = FixedModel({"city.noise": 1.0})
-    start = time.perf_counter()
     t = engine(category=cat, max_chars=500).triage(text)
-    assert time.perf_counter() - start < 1.0
     assert "truncated" in t.notes
     assert len(cat.calls[0][0]) == 500
 
