@@ -13,40 +13,19 @@ above the header is fine.  Trailing empty rows and cells are trimmed.
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterable, Mapping
 from importlib import resources
 from pathlib import Path
 
+from cityops.adapters.sheets import decode_text, read_table  # noqa: F401  (decode_text: imported from here too)
 from cityops.domain.errors import InvalidInput
 from cityops.domain.kb.importer import ImportResult, import_rows
 
 MAX_ROWS = 50_000
 DEMO_FILE = "demo_kb.csv"
-_XLSX_MAGIC = b"PK\x03\x04"
-_XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE2: the old binary Excel format
 
 Rows = list[list[object]]
-
-
-def decode_text(data: bytes) -> tuple[str, str]:
-    """(text, encoding name) of CSV bytes: UTF-8 (BOM or not), else GB18030 (a superset of GBK)."""
-    try:
-        if data.startswith(b"\xef\xbb\xbf"):
-            return data[3:].decode("utf-8"), "utf-8-sig"
-        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            return data.decode("utf-16"), "utf-16"
-        try:
-            return data.decode("utf-8"), "utf-8"
-        except UnicodeDecodeError:
-            return data.decode("gb18030"), "gbk"
-    except UnicodeDecodeError:
-        raise InvalidInput(
-            "无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV (cannot decode the file: save it as UTF-8 or GBK CSV)",
-            field="file",
-        ) from None
 
 
 def _trim(rows: Iterable[Iterable[object]]) -> Rows:
@@ -63,45 +42,9 @@ def _trim(rows: Iterable[Iterable[object]]) -> Rows:
     return out
 
 
-def read_csv_rows(data: bytes) -> Rows:
-    text, _enc = decode_text(data)
-    first = text.split("\n", 1)[0]
-    delimiter = max((",", "\t", ";"), key=first.count) if first else ","
-    if first.count(delimiter) == 0:
-        delimiter = ","
-    try:
-        return _trim(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as e:
-        raise InvalidInput(f"CSV 格式错误：{e} (malformed CSV)", field="file") from None
-
-
-def read_xlsx_rows(data: bytes) -> Rows:
-    try:
-        from openpyxl import load_workbook
-    except ImportError:  # pragma: no cover - openpyxl is a dependency of the import feature
-        raise InvalidInput("服务器未安装 openpyxl，无法读取 XLSX (openpyxl is not installed)", field="file") from None
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as e:  # zipfile.BadZipFile, KeyError, InvalidFileException, XML errors…
-        raise InvalidInput(f"无法读取 XLSX 文件：{e.__class__.__name__} (not a readable .xlsx file)", field="file") from None
-    try:
-        if not wb.worksheets:
-            return []
-        ws = wb.worksheets[0]
-        return _trim(ws.iter_rows(min_row=1, values_only=True))
-    finally:
-        wb.close()
-
-
 def read_rows(data: bytes, filename: str = "") -> Rows:
     """Rows of a CSV or XLSX file, chosen by content (zip → XLSX), then by file name."""
-    name = (filename or "").lower()
-    if data.startswith(_XLS_MAGIC) or (name.endswith(".xls") and not data.startswith(_XLSX_MAGIC)):
-        raise InvalidInput("不支持旧版 .xls 文件，请另存为 .xlsx 或 CSV (legacy .xls is not supported; save as .xlsx or CSV)",
-                           field="file")
-    if data.startswith(_XLSX_MAGIC) or name.endswith((".xlsx", ".xlsm")):
-        return read_xlsx_rows(data)
-    return read_csv_rows(data)
+    return read_table(data, filename, _trim, [])
 
 
 def read_file(path: str | Path) -> Rows:

@@ -11,8 +11,12 @@ from typing import Optional
 
 import typer
 
-from ..bootstrap import Container, bootstrap
 from ..domain.errors import DomainError
+from .cli_common import box as _box
+from .cli_common import echo_json_iso as _json_out
+from .cli_common import fail as _fail
+from .cli_common import read_bytes as _read_bytes
+from .cli_common import read_json as _read_json
 
 app = typer.Typer(help="cityops — 城运中心 work orders, deadlines and notifications.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -22,19 +26,6 @@ triage_cli = typer.Typer(help="Triage (智能分拨): evaluate and retrain the s
 app.add_typer(triage_cli, name="triage")
 from .duty_cli import duty_cli  # noqa: E402  (the duty commands: cityops duty …)
 app.add_typer(duty_cli, name="duty")
-
-
-def _box() -> Container:
-    try:
-        return bootstrap()
-    except Exception as e:  # settings errors: say what is wrong, no traceback
-        typer.echo(f"配置错误 (configuration error): {e}", err=True)
-        raise typer.Exit(2) from None
-
-
-def _fail(e: DomainError) -> None:
-    typer.echo(f"错误 (error): {e.message}" + (f" [field: {e.field}]" if e.field else ""), err=True)
-    raise typer.Exit(1)
 
 
 @app.command()
@@ -153,11 +144,7 @@ def policies_import(file: Path, as_user: str = typer.Option("admin", help="admin
     from ..app.orders.policies import put_policies
 
     box = _box()
-    try:
-        items = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        typer.echo(f"错误 (error): cannot read {file}: {e}", err=True)
-        raise typer.Exit(1) from None
+    items = _read_json(file)
     if not isinstance(items, list):
         typer.echo("错误 (error): the file must hold a JSON list of policies", err=True)
         raise typer.Exit(1)
@@ -228,14 +215,6 @@ gazetteer_cli = typer.Typer(help="Gazetteer (地名库): address → committee �
 app.add_typer(gazetteer_cli, name="gazetteer")
 kb_cli = typer.Typer(help="Knowledge base (口径库).", no_args_is_help=True)
 app.add_typer(kb_cli, name="kb")
-
-
-def _read_bytes(file: Path) -> bytes:
-    try:
-        return file.read_bytes()
-    except OSError as e:
-        typer.echo(f"错误 (error): cannot read {file}: {e}", err=True)
-        raise typer.Exit(1) from None
 
 
 def _print_report(report: dict) -> None:
@@ -338,11 +317,6 @@ alerts_rule_cli = typer.Typer(help="Alert rules as JSON (see docs/operations.md)
 alerts_cli.add_typer(alerts_rule_cli, name="rule")
 
 
-def _json_out(value) -> None:
-    typer.echo(json.dumps(value, ensure_ascii=False, indent=2,
-                          default=lambda v: v.isoformat() if isinstance(v, datetime) else str(v)))
-
-
 @alerts_cli.command("consume")
 def alerts_consume(host: str = typer.Option("127.0.0.1", envvar="CITYOPS_MQTT_HOST"),
                    port: int = typer.Option(1883, envvar="CITYOPS_MQTT_PORT"),
@@ -421,14 +395,6 @@ def alerts_source_rotate(code: str) -> None:
         typer.echo(rotate_source(box.uow(), None, code, box.settings.secret_key, box.now())["secret"])
     except DomainError as e:
         _fail(e)
-
-
-def _read_json(file: Path):
-    try:
-        return json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        typer.echo(f"错误 (error): cannot read {file}: {e}", err=True)
-        raise typer.Exit(1) from None
 
 
 @alerts_rule_cli.command("add")

@@ -13,6 +13,10 @@ from typing import Callable, Optional
 import typer
 
 from ..domain.errors import DomainError
+from .cli_common import box as _box
+from .cli_common import echo_json as _out
+from .cli_common import fail as _fail
+from .cli_common import read_bytes as _read
 
 app = typer.Typer(help="Community registry and testing progress (居村微平台).", no_args_is_help=True)
 buildings_cli = typer.Typer(help="Building registers (楼栋名册): a ledger row must name a registered building.",
@@ -22,33 +26,6 @@ notices_cli = typer.Typer(help="Notices to residents (SMS and in-app) and their 
 app.add_typer(buildings_cli, name="buildings")
 app.add_typer(rounds_cli, name="rounds")
 app.add_typer(notices_cli, name="notices")
-
-
-def _box():
-    from ..bootstrap import bootstrap
-
-    try:
-        return bootstrap()
-    except Exception as e:  # settings errors: say what is wrong, no traceback
-        typer.echo(f"配置错误 (configuration error): {e}", err=True)
-        raise typer.Exit(2) from None
-
-
-def _fail(e: DomainError) -> None:
-    typer.echo(f"错误 (error): {e.message}" + (f" [field: {e.field}]" if e.field else ""), err=True)
-    raise typer.Exit(1)
-
-
-def _out(value) -> None:
-    typer.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
-
-
-def _read(file: Path) -> bytes:
-    try:
-        return file.read_bytes()
-    except OSError as e:
-        typer.echo(f"错误 (error): cannot read {file}: {e}", err=True)
-        raise typer.Exit(1) from None
 
 
 def _report(report: dict, seconds: float) -> None:

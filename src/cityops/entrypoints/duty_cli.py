@@ -2,7 +2,6 @@
 sweep; and the demo hook run by ``cityops seed-demo``."""
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
 from typing import Optional
 
@@ -11,30 +10,12 @@ import typer
 from ..app.duty import board, rosters
 from ..app.duty.demo import seed_demo_duty as _seed
 from ..app.duty.sweep import sweep_duty
-from ..bootstrap import Container, bootstrap
-from ..domain.errors import DomainError
+from ..bootstrap import Container
+from .cli_common import box as _box
+from .cli_common import echo_json as _out
+from .cli_common import guarded as _run
 
 duty_cli = typer.Typer(help="Duty rosters and field teams (值班值守 · 联动队伍).", no_args_is_help=True)
-
-
-def _box() -> Container:
-    try:
-        return bootstrap()
-    except Exception as e:
-        typer.echo(f"配置错误 (configuration error): {e}", err=True)
-        raise typer.Exit(2) from None
-
-
-def _run(fn):
-    try:
-        return fn()
-    except DomainError as e:
-        typer.echo(f"错误 (error): {e.message}" + (f" [field: {e.field}]" if e.field else ""), err=True)
-        raise typer.Exit(1) from None
-
-
-def _out(value) -> None:
-    typer.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
 
 
 def seed_demo_duty(box: Container) -> str:

@@ -11,32 +11,18 @@ from typing import Optional
 
 import typer
 
-from ..bootstrap import Container, bootstrap
+from ..bootstrap import Container
 from ..domain.errors import DomainError
 from ..domain.passes.model import reason_message
+from .cli_common import box as _box
+from .cli_common import echo_json_iso as _out
+from .cli_common import fail as _fail
+from .cli_common import read_bytes, read_json
 
 app = typer.Typer(help="Passes (通行码): areas, checkpoints, rules, keys, results, revocation, trace; "
                        "offline fetch and verify at a checkpoint.", no_args_is_help=True)
 CST = timezone(timedelta(hours=8))
 DEFAULT_DIR = Path("./pass-offline")
-
-
-def _box() -> Container:
-    try:
-        return bootstrap()
-    except Exception as e:
-        typer.echo(f"配置错误 (configuration error): {e}", err=True)
-        raise typer.Exit(2) from None
-
-
-def _fail(e: DomainError) -> None:
-    typer.echo(f"错误 (error): {e.message}" + (f" [field: {e.field}]" if e.field else ""), err=True)
-    raise typer.Exit(1)
-
-
-def _out(value) -> None:
-    typer.echo(json.dumps(value, ensure_ascii=False, indent=2,
-                          default=lambda v: v.isoformat() if isinstance(v, datetime) else str(v)))
 
 
 def _when(text: Optional[str], default: datetime) -> datetime:
@@ -83,11 +69,7 @@ def rules_import(file: Path) -> None:
     """Save an edited ruleset as a new version (checked first: a bad rule names itself)."""
     from ..app.passes.setup import save_ruleset
     box = _box()
-    try:
-        body = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        typer.echo(f"错误 (error): {e}", err=True)
-        raise typer.Exit(1) from None
+    body = read_json(file)
     try:
         out = save_ruleset(box.uow(), None, body, box.now())
     except DomainError as e:
@@ -116,11 +98,7 @@ def results_import(file: Path) -> None:
     """Import nucleic-acid results from a CSV (row report; a positive revokes passes and opens an order)."""
     from ..app.passes.results import import_results
     box = _box()
-    try:
-        data = file.read_bytes()
-    except OSError as e:
-        typer.echo(f"错误 (error): {e}", err=True)
-        raise typer.Exit(1) from None
+    data = read_bytes(file)
     try:
         rep = import_results(box.uow(), box.pass_crypto, None, data, file.name, box.now())
     except DomainError as e:

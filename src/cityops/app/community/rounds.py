@@ -52,11 +52,21 @@ def create_round(uow, actor: Actor | None, *, name: str, area_code: str, starts_
         return _round_out(uow.community.round(rid))
 
 
+def _sees_round(path: str | None, r: dict) -> bool:
+    """A round is visible to the units inside its area and to the area's own ancestors (the street
+    sees its committees' round); ``path`` None is the whole district."""
+    return path is None or r["area_path"].startswith(path) or path.startswith(r["area_path"])
+
+
+def _in_round(path: str | None, r: dict, row: dict | None) -> bool:
+    """A building or resident row that exists, lies in the caller's scope and in the round's area."""
+    return row is not None and (path is None or row["committee_path"].startswith(path)) \
+        and row["committee_path"].startswith(r["area_path"])
+
+
 def _visible_round(uow, actor: Actor | None, round_id: int) -> dict:
     r = uow.community.round(round_id)
-    path = scope_path(uow, actor)
-    # a round is visible to the units inside its area and to the area's own ancestors (the street sees its committees' round)
-    if r is None or (path is not None and not (r["area_path"].startswith(path) or path.startswith(r["area_path"]))):
+    if r is None or not _sees_round(scope_path(uow, actor), r):
         raise NotFound(f"检测轮次 {round_id} 不存在 (round not found)", field="round_id")
     return r
 
@@ -69,8 +79,7 @@ def spec_of(r: dict) -> R.RoundSpec:
 def list_rounds(uow, actor: Actor | None) -> list[dict]:
     with uow:
         path = scope_path(uow, actor)
-        return [_round_out(r) for r in uow.community.rounds()
-                if path is None or r["area_path"].startswith(path) or path.startswith(r["area_path"])]
+        return [_round_out(r) for r in uow.community.rounds() if _sees_round(path, r)]
 
 
 def get_round(uow, actor: Actor | None, round_id: int) -> dict:
@@ -127,9 +136,7 @@ def building_view(uow, actor: Actor | None, round_id: int, building_id: int) -> 
     with uow:
         r = _visible_round(uow, actor, round_id)
         b = uow.community.building(building_id)
-        path = scope_path(uow, actor)
-        if b is None or (path is not None and not b["committee_path"].startswith(path)) \
-                or not b["committee_path"].startswith(r["area_path"]):
+        if not _in_round(scope_path(uow, actor), r, b):
             raise NotFound(f"楼栋 {building_id} 不存在或不在本轮范围内 (building not in this round)", field="building_id")
         if r["scope"] == R.BUILDINGS and building_id not in (r["building_ids"] or []):
             raise NotFound("该楼栋不在本轮检测范围内 (this building is not in the round)", field="building_id")
@@ -204,7 +211,7 @@ def current_round(uow, actor: Actor, at: datetime) -> int | None:
     with uow:
         path = scope_path(uow, actor)
         for r in uow.community.rounds(limit=50):
-            if (path is None or path.startswith(r["area_path"]) or r["area_path"].startswith(path)) and r["starts_at"] <= at:
+            if _sees_round(path, r) and r["starts_at"] <= at:
                 return r["id"]
     return None
 
@@ -223,9 +230,7 @@ def add_note(uow, actor: Actor, round_id: int, resident_id: int, reason: str, te
     with uow:
         r = _visible_round(uow, actor, round_id)
         res = uow.community.resident(resident_id)
-        path = scope_path(uow, actor)
-        if res is None or (path is not None and not res["committee_path"].startswith(path)) \
-                or not res["committee_path"].startswith(r["area_path"]):
+        if not _in_round(scope_path(uow, actor), r, res):
             raise NotFound(f"居民 {resident_id} 不存在或不在您的权限范围内 (resident not found)", field="resident_id")
         exempt = R.NOTE_REASONS[reason][1]
         nid = uow.community.add_note({"round_id": round_id, "resident_id": resident_id, "reason": reason,
@@ -253,8 +258,7 @@ def screen_summary(uow, actor: Actor | None) -> dict[str, Any]:
     with uow:
         path = scope_path(uow, actor)
         rounds = [r for r in uow.community.rounds(limit=20)
-                  if r["matched_at"] is not None and (path is None or r["area_path"].startswith(path)
-                                                      or path.startswith(r["area_path"]))]
+                  if r["matched_at"] is not None and _sees_round(path, r)]
         if not rounds:
             return {"round": None, "total": R.Tally().to_dict(), "streets": [], "worst_committees": []}
         r = rounds[0]

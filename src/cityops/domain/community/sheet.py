@@ -11,10 +11,10 @@ in Chinese and English.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+
+from .. import cells
 
 HEADER_SCAN_ROWS = 8
 _BRACKETS = re.compile(r"[(\[（【].*?[)\]）】]")
@@ -39,15 +39,7 @@ class RowError:
 
 def cell_text(value: object) -> str:
     """A cell as trimmed NFKC text: None → "", 3.0 → "3", date cells in ISO form."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    return cells.cell_text(value, nfkc=True)
 
 
 def header_key(value: object) -> str:

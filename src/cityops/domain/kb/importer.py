@@ -31,6 +31,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from cityops.domain import cells
 from cityops.domain.errors import InvalidInput
 from cityops.domain.kb.model import FIELD_NAMES, KbEntry
 
@@ -80,17 +81,7 @@ class ImportResult(NamedTuple):
 def cell_text(value: object) -> str:
     """A cell as trimmed text: None → "", 3.0 → "3", dates in ISO form.  The text itself is
     kept as written (an official answer's full-width punctuation is part of its wording)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value).strip()
+    return cells.cell_text(value)
 
 
 def _folded(value: object) -> str:

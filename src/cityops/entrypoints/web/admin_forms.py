@@ -60,9 +60,16 @@ def answer(request: Request, action: Callable[[], Any], *, done_url: str,
     try:
         action()
     except DomainError as exc:
-        if is_htmx(request):
-            return error_fragment(request, exc, status_of(exc))
-        resp = page({"form": typed, "error": exc})
-        resp.status_code = status_of(exc)
-        return resp
+        return refused(request, exc, page, {"form": typed})
     return redirect(request, done_url)
+
+
+def refused(request: Request, exc: DomainError, page: Callable[[dict[str, Any]], Response],
+            extra: dict[str, Any] | None = None) -> Response:
+    """A refused form: the readable message in the form's box (htmx), or the page again with
+    ``extra`` and the error, with the error's status code."""
+    if is_htmx(request):
+        return error_fragment(request, exc, status_of(exc))
+    resp = page({**(extra or {}), "error": exc})
+    resp.status_code = status_of(exc)
+    return resp

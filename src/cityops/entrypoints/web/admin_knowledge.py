@@ -16,8 +16,8 @@ from ...app.triage import knowledge as kn
 from ...domain.errors import DomainError, InvalidInput
 from ...domain.routing.rules import RoutingRuleError
 from . import i18n
-from .admin_forms import SUBNAV, AdminActor, answer, status_of, text, values
-from .common import Box, error_fragment, is_htmx, redirect, render
+from .admin_forms import SUBNAV, AdminActor, answer, refused, text, values
+from .common import Box, is_htmx, redirect, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -117,9 +117,7 @@ async def save_routing(request: Request, actor: AdminActor, box: Box):
             return render(request, "_admin_rule_errors.html", {"problems": problems}, status_code=422)
         return _routing(request, actor, box, {"form": {"rules": raw}, "problems": problems}, 422)
     except DomainError as exc:
-        if is_htmx(request):
-            return error_fragment(request, exc, status_of(exc))
-        return _routing(request, actor, box, {"form": {"rules": raw}, "error": exc}, status_of(exc))
+        return refused(request, exc, lambda extra: _routing(request, actor, box, extra), {"form": {"rules": raw}})
     return redirect(request, "/admin/routing?done=rules")
 
 
@@ -162,9 +160,7 @@ async def gazetteer_import(request: Request, actor: AdminActor, box: Box):
         text_, _enc = decode_text(data)
         result = kn.import_gazetteer(box.uow(), actor, text_, box.now())
     except DomainError as exc:
-        if is_htmx(request):
-            return error_fragment(request, exc, status_of(exc))
-        return _gazetteer(request, actor, box, {"error": exc}, status_of(exc))
+        return refused(request, exc, lambda extra: _gazetteer(request, actor, box, extra))
     report = {"kind": "gazetteer", "imported": result["imported"], "errors": result["errors"]}
     return _report(request, actor, box, lambda extra: _gazetteer(request, actor, box, extra), report)
 
@@ -202,9 +198,7 @@ async def kb_import(request: Request, actor: AdminActor, box: Box):
         result = kn.kb_import(box.uow(), actor, import_file(data, name, known_categories=cats, default_valid_from=now),
                               now)
     except DomainError as exc:
-        if is_htmx(request):
-            return error_fragment(request, exc, status_of(exc))
-        return _kb(request, actor, box, {"error": exc}, status_of(exc))
+        return refused(request, exc, lambda extra: _kb(request, actor, box, extra))
     report = {"kind": "kb", "added": result["added"], "revised": result["revised"], "errors": result["errors"]}
     return _report(request, actor, box, lambda extra: _kb(request, actor, box, extra), report)
 

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import FormData
 
 from ...app.duty import assign as assign_uc
 from ...app.duty import board, patrol, rosters
@@ -20,6 +20,8 @@ from ...domain.errors import InvalidInput
 from ...domain.roles import Actor, Role
 from . import i18n
 from .common import Box, fmt_dt, local_tz, redirect, render, require_roles
+from .forms import text as _text
+from .forms import uploads
 from .lookups import labels
 
 router = APIRouter(include_in_schema=False)
@@ -39,15 +41,6 @@ def _at(box):
     return lambda v, fmt="%m-%d %H:%M": fmt_dt(datetime.fromisoformat(v), tz, fmt) if v else ""
 
 
-def _text(form: FormData, name: str, required: bool = False, limit: int = 1000) -> str:
-    value = str(form.get(name) or "").strip()
-    if required and not value:
-        raise InvalidInput(i18n.gettext("Please fill in this field.") + f" ({name})", field=name)
-    if len(value) > limit:
-        raise InvalidInput(i18n.gettext("Too long: at most %(n)s characters.") % {"n": limit}, field=name)
-    return value
-
-
 def _local(box, value: str, name: str) -> datetime:
     try:
         dt = datetime.fromisoformat(value)
@@ -58,12 +51,7 @@ def _local(box, value: str, name: str) -> datetime:
 
 async def _photos(request: Request, form: FormData) -> list[patrol.Photo]:
     box = request.app.state.container
-    out = []
-    for item in form.getlist("photo"):
-        if isinstance(item, UploadFile) and item.filename:
-            out.append(patrol.Photo(item.filename, item.content_type or "",
-                                    await item.read(box.settings.max_upload_bytes + 1)))
-    return out
+    return [patrol.Photo(*u) for u in await uploads(form, "photo", box.settings.max_upload_bytes)]
 
 
 # ------------------------------------------------------------------------------------ who is on duty now

@@ -11,18 +11,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from starlette.datastructures import FormData, UploadFile
 
 from ...adapters.db import views
 from ...app.duty import assign as duty_assign
 from ...app.duty import patrol as duty_patrol
 from ...app.orders import usecases as uc
-from ...app.orders.attachments import add_attachment
-from ...domain.errors import InvalidInput, NotFound
+from ...domain.errors import NotFound
 from ...domain.orders.lifecycle import allowed_actions
 from ...domain.orders.model import State
 from ...domain.roles import Actor, Role
-from . import i18n
+from . import forms, i18n
 from .common import Box, local_tz, redirect, render, require_roles
 from .exports import xlsx_response
 from .lookups import labels
@@ -121,28 +119,6 @@ def field_order(number: str, request: Request, actor: FieldUser, box: Box):
         "events": list(reversed(detail["timeline"]))[:8]})
 
 
-def _text(form: FormData, name: str, required: bool = False, limit: int = 4000) -> str:
-    value = str(form.get(name) or "").strip()
-    if required and not value:
-        raise InvalidInput(i18n.gettext("Please fill in this field.") + f" ({name})", field=name)
-    if len(value) > limit:
-        raise InvalidInput(i18n.gettext("Too long: at most %(n)s characters.") % {"n": limit}, field=name)
-    return value
-
-
-async def _photo(box, actor: Actor, number: str, form: FormData, now: datetime) -> list[int]:
-    """The photo taken with the phone camera (optional), stored on the order first."""
-    ids = []
-    for item in form.getlist("photo"):
-        if isinstance(item, UploadFile) and item.filename:
-            limit = box.settings.max_upload_bytes
-            data = await item.read(limit + 1)
-            att = add_attachment(box.uow(), box.files, actor, number, item.filename, item.content_type or "",
-                                 data, now, limit)
-            ids.append(att["id"])
-    return ids
-
-
 @router.post("/field/{number}/accept")
 def field_accept(number: str, request: Request, actor: FieldUser, box: Box):
     uc.accept_order(box.uow(), actor, number, box.now())
@@ -153,8 +129,8 @@ def field_accept(number: str, request: Request, actor: FieldUser, box: Box):
 async def field_arrived(number: str, request: Request, actor: FieldUser, box: Box):
     form = await request.form()
     now = box.now()
-    extra = _text(form, "note", limit=900)
-    ids = await _photo(box, actor, number, form, now)
+    extra = forms.text(form, "note", limit=900)
+    ids = await forms.attach_uploads(box, actor, number, form, "photo", now)
     duty_assign.arrive(box.uow(), actor, number, now, extra, ids)  # the member's assignment moves with the order
     return redirect(request, f"/field/{number}?done=arrived")
 
@@ -163,9 +139,9 @@ async def field_arrived(number: str, request: Request, actor: FieldUser, box: Bo
 async def field_resolve(number: str, request: Request, actor: FieldUser, box: Box):
     form = await request.form()
     now = box.now()
-    result = _text(form, "result", required=True)
+    result = forms.text(form, "result", required=True, limit=4000)
     resolved = str(form.get("resolved") or "").lower() in ("1", "true", "on", "yes")
-    ids = await _photo(box, actor, number, form, now)
+    ids = await forms.attach_uploads(box, actor, number, form, "photo", now)
     duty_assign.resolve(box.uow(), actor, number, result, resolved, now, ids)  # ends the member's assignment too
     return redirect(request, f"/field?done=resolve&n={number}")
 
@@ -173,6 +149,6 @@ async def field_resolve(number: str, request: Request, actor: FieldUser, box: Bo
 @router.post("/field/{number}/return")
 async def field_return(number: str, request: Request, actor: FieldUser, box: Box):
     form = await request.form()
-    uc.return_order(box.uow(), actor, number, _text(form, "reason", required=True, limit=1000), box.now())
+    uc.return_order(box.uow(), actor, number, forms.text(form, "reason", required=True, limit=1000), box.now())
     return redirect(request, f"/field?done=return&n={number}")
 

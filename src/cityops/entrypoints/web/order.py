@@ -7,16 +7,17 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import FormData
 
 from ...adapters.db import views
 from ...app.orders import usecases as uc
-from ...app.orders.attachments import add_attachment
 from ...domain.errors import InvalidInput, NotFound
 from ...domain.orders.lifecycle import allowed_actions
 from ...domain.roles import HANDLING_ROLES, REVEAL_ROLES
 from . import i18n
 from .common import Box, PageActor, error_fragment, local_tz, redirect, render
+from .forms import attach_uploads
+from .forms import text as _text
 from .lookups import labels
 
 router = APIRouter(include_in_schema=False)
@@ -26,13 +27,6 @@ ACTION_ORDER = ("accept", "dispatch", "direct_reply", "progress", "feedback", "c
                 "request_extension", "decide_extension", "pause", "resume", "pre_contact", "urge", "supervise",
                 "reopen", "merge", "transfer")
 DANGEROUS = {"return", "close", "merge", "transfer", "reopen"}
-
-
-def _text(form: FormData, name: str, required: bool = False) -> str:
-    value = str(form.get(name) or "").strip()
-    if required and not value:
-        raise InvalidInput(i18n.gettext("Please fill in this field.") + f" ({name})", field=name)
-    return value
 
 
 def _bool(form: FormData, name: str) -> bool:
@@ -49,18 +43,6 @@ def _local_dt(form: FormData, name: str, tz: ZoneInfo, required: bool = True) ->
         raise InvalidInput(i18n.gettext("Enter a date and time like 2022-04-01 18:00.") + f" ({name})",
                            field=name) from None
     return value.replace(tzinfo=tz) if value.tzinfo is None else value
-
-
-async def _files(box, actor, number: str, form: FormData, now: datetime) -> list[int]:
-    ids = []
-    for item in form.getlist("files"):
-        if isinstance(item, UploadFile) and item.filename:
-            limit = box.settings.max_upload_bytes
-            data = await item.read(limit + 1)
-            att = add_attachment(box.uow(), box.files, actor, number, item.filename, item.content_type or "",
-                                 data, now, limit)
-            ids.append(att["id"])
-    return ids
 
 
 Handler = Callable[..., Any]
@@ -135,7 +117,7 @@ async def order_action(number: str, action: str, request: Request, actor: PageAc
         return error_fragment(request, i18n.gettext("Unknown action.") + f" ({action})", 404)
     form = await request.form()
     now = box.now()
-    files = await _files(box, actor, number, form, now) if action in ("progress", "feedback") else []
+    files = await attach_uploads(box, actor, number, form, "files", now) if action in ("progress", "feedback") else []
     handler(box.uow(), actor, number, form, now, files)
     try:  # a return (退单) takes the order out of the unit's sight: go back to the queue then
         with box.read_uow() as uow:
