@@ -46,6 +46,7 @@ def seed_demo(orders: int = typer.Option(2000, help="orders over the last 14 day
               force: bool = typer.Option(False, help="seed again even if demo data exists")) -> None:
     """Seed the fictional demo district: streets, committees, departments, teams, users, orders."""
     from ..app.demo import seed_demo as run
+    from .demo_alerts_passes import seed_demo_alerts_passes
     from .demo_knowledge import seed_demo_knowledge
     from .duty_cli import seed_demo_duty
 
@@ -57,6 +58,7 @@ def seed_demo(orders: int = typer.Option(2000, help="orders over the last 14 day
 
         report += "\n" + seed_demo_community(box)
         report += "\n" + seed_demo_duty(box)
+        report += "\n" + seed_demo_alerts_passes(box)
     except DomainError as e:
         _fail(e)
     typer.echo(report)
