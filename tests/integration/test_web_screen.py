@@ -271,6 +271,10 @@ def test_a_site_over_threshold_shows_in_the_sites_section(box, district):
     assert (site["staff_on_site"], site["pda_working"], site["pda_total"], site["supplies"]) == \
         (2, 4, 4, {"swabs": 500, "tubes": 40})
     assert "queue" in site["findings"] and site["wait_minutes"] == 140.0
+    # …and the page draws it (a template once read the dict's .items method instead of its list)
+    from .web_helpers import Web
+    page = Web(box).get("cmd", "/screen")
+    assert page.status_code == 200 and 'data-device="SITE-1"' in page.text
 
 
 def test_an_issued_pass_shows_in_the_passes_section(box, district, clock):
