@@ -223,3 +223,18 @@ def test_an_ordinary_order_in_time_is_not_in_the_supervision_queue(api):
     api.post("op", f"/api/v1/orders/{urged}/urge", json={})
     queue = [o["number"] for o in api.get("sup", "/api/v1/orders/supervision").json()["items"]]
     assert urged in queue and quiet not in queue
+
+
+@pytest.mark.parametrize("sort", ["received_asc", "received", "urgency"])
+def test_a_later_page_holds_the_next_orders_in_the_same_order(api, clock, sort):
+    numbers = []
+    for i in range(7):
+        numbers.append(api.new_order(dispatch_to="S1", urgency=["normal", "urgent"][i % 2],
+                                     text=f"第{i}件：小区门口垃圾没人清理")["number"])
+        clock.advance(minutes=1)
+    whole = [o["number"] for o in api.get("s1", f"/api/v1/orders?sort={sort}&limit=50").json()["items"]]
+    assert sorted(whole) == sorted(numbers)
+    pages = [[o["number"] for o in api.get("s1", f"/api/v1/orders?sort={sort}&limit=3&offset={k}").json()["items"]]
+             for k in (0, 3, 6)]
+    assert pages == [whole[0:3], whole[3:6], whole[6:7]]
+    assert api.get("s1", f"/api/v1/orders?sort={sort}&limit=3&offset=9").json()["items"] == []
