@@ -41,7 +41,10 @@ def live_server(tmp_path_factory):
     from cityops.app.demo import seed_demo
     from cityops.bootstrap import bootstrap
     from cityops.entrypoints.api.app import create_app
+    from cityops.entrypoints.demo_alerts_passes import seed_demo_alerts_passes
+    from cityops.entrypoints.demo_community import seed_demo_community
     from cityops.entrypoints.demo_knowledge import seed_demo_knowledge
+    from cityops.entrypoints.duty_cli import seed_demo_duty
     from cityops.settings import load_settings
 
     d = tmp_path_factory.mktemp("e2e")
@@ -51,7 +54,12 @@ def live_server(tmp_path_factory):
     upgrade(box.engine)
     # 300 orders keep the run short; the README's pictures are taken with the full demo (2,000).
     seed_demo(box, orders=int(os.environ.get("CITYOPS_E2E_ORDERS", "300")))
-    seed_demo_knowledge(box)  # gazetteer, routing rules, knowledge base — as `cityops seed-demo` does
+    # the rest of `cityops seed-demo`: gazetteer, routing rules and knowledge base; the community
+    # round; duty rosters; devices, sampling sites and passes
+    seed_demo_knowledge(box)
+    seed_demo_community(box)
+    seed_demo_duty(box)
+    seed_demo_alerts_passes(box)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(box), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -1,19 +1,7 @@
 """The big screen at 1920×1080: charts drawn with data, live updates over SSE."""
 import httpx
-import pytest
 
 from .conftest import PASSWORD, keep_for_readme, shot
-
-
-@pytest.fixture(scope="module", autouse=True)
-def demo_contexts(live_server):
-    """The rest of `cityops seed-demo` (both idempotent): the community round and the duty rosters,
-    so the bottom row shows the demo's figures."""
-    from cityops.entrypoints.demo_community import seed_demo_community
-    from cityops.entrypoints.duty_cli import seed_demo_duty
-    box = live_server["box"]
-    seed_demo_community(box)
-    seed_demo_duty(box)
 
 
 def test_the_big_screen_draws_its_charts_with_the_days_data(new_page):
