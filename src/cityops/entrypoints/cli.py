@@ -68,7 +68,7 @@ def seed_demo(orders: int = typer.Option(2000, help="orders over the last 14 day
 def serve(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8000),
           workers_in_process: Optional[bool] = typer.Option(None, "--workers/--no-workers",
                                                             help="run deadline/outbox workers in this process")) -> None:
-    """Serve the REST and Open311 APIs (with the workers in-process unless --no-workers)."""
+    """Serve the web console, the REST and Open311 APIs (with the workers in-process unless --no-workers)."""
     import uvicorn
 
     from .api.app import create_app
