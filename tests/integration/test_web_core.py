@@ -158,6 +158,8 @@ def test_a_cross_site_form_post_is_refused(web, api):
     number = api.new_order(dispatch_to="S1C1")["number"]
     r = web.client("s1c1").post(f"/orders/{number}/act/accept", headers={"Origin": "http://evil.example"})
     assert r.status_code == 403
+    r = web.client("s1c1").post(f"/orders/{number}/act/accept", headers={"Origin": "null"})
+    assert r.status_code == 403
     assert api.get("op", f"/api/v1/orders/{number}").json()["state"] == "dispatched"
 
 
