@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from importlib import resources
 from pathlib import Path
 
-from cityops.adapters.sheets import decode_text, read_table  # noqa: F401  (decode_text: imported from here too)
+from cityops.adapters.sheets import read_table
 from cityops.domain.errors import InvalidInput
 from cityops.domain.kb.importer import ImportResult, import_rows
 

@@ -6,7 +6,8 @@ from datetime import datetime
 import pytest
 from openpyxl import Workbook
 
-from cityops.adapters.kb_files import decode_text, import_file, read_file, read_rows
+from cityops.adapters.kb_files import import_file, read_file, read_rows
+from cityops.adapters.sheets import decode_text
 from cityops.domain.errors import InvalidInput
 
 from .conftest import NOW, at

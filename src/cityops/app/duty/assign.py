@@ -12,17 +12,17 @@ from typing import Any, Iterable
 
 from ...domain.duty import assignment as da
 from ...domain.duty.area import km_between
-from ...domain.duty.assignment import ACTIVE, AState, Assignment
+from ...domain.duty.assignment import AState, Assignment
 from ...domain.duty.roster import LEAVE, WORK
 from ...domain.duty.suggest import Candidate, rank, skill_for
 from ...domain.errors import Conflict, IllegalTransition, InvalidInput, NotAllowed, NotFound
 from ...domain.orders import lifecycle as lc
 from ...domain.orders.model import Order, State
 from ...domain.org import Unit
-from ...domain.roles import SYSTEM, Actor, Role
+from ...domain.roles import Actor, Role
 from ..orders import usecases as order_uc
 from ..orders.notices import URGENCY_ZH
-from .common import actor_of_user, can_manage, managed_team, member_of, readable_team, team_of
+from .common import can_manage, managed_team, member_of, readable_team, team_of
 from .ports import DutyUnitOfWork
 
 WITH_TEAM = (State.DISPATCHED, State.ACCEPTED, State.IN_PROGRESS)

@@ -6,7 +6,7 @@ already has a roster is left alone."""
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from ..demo.org import CENTER_CODE, PEOPLE, TEAMS

@@ -20,7 +20,7 @@ from ...domain.orders.model import Channel, Event
 from ...domain.roles import Actor
 from ..orders import usecases as order_uc
 from ..orders.attachments import ALLOWED_TYPES
-from .common import can_manage, can_read, managed_team, readable_team, team_of
+from .common import can_manage, can_read, managed_team, team_of
 from .ports import DutyUnitOfWork
 
 MAX_PHOTOS = 5

@@ -11,7 +11,7 @@ from ...domain.duty.team import Member, Team, checked_devices, checked_skills
 from ...domain.errors import InvalidInput, NotAllowed, NotFound
 from ...domain.org import UnitKind
 from ...domain.roles import HANDLING_ROLES, Actor, Role
-from .common import managed_team, member_of, person, readable_team, team_of
+from .common import managed_team, member_of, person, team_of
 from .ports import DutyUnitOfWork
 
 AREA_KINDS = (UnitKind.COMMITTEE, UnitKind.VILLAGE, UnitKind.STREET)

@@ -19,7 +19,7 @@ must hold. ``standby`` (testing sites) attaches the standby-staff and supplies s
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any, Callable
 from zoneinfo import ZoneInfo

@@ -11,10 +11,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from ...app import identity
 from ...domain.errors import DomainError
 from . import i18n
-from .common import HERE, LANG_COOKIE, TOKEN_COOKIE, LoginRequired, error_fragment, is_htmx, render
+from .common import HERE, LANG_COOKIE, LoginRequired, cookie_actor, error_fragment, is_htmx, render
 from .vendor import router as vendor_router
 
 PAGE_MODULES = ("auth", "queue", "order", "supervise", "admin", "screen", "reports", "intake", "field", "duty", "community", "passes")
@@ -28,14 +27,8 @@ def is_web_request(request: Request) -> bool:
 def web_error(request: Request, exc: DomainError, status_code: int) -> Response:
     if is_htmx(request):
         return error_fragment(request, exc, status_code)
-    actor = None
-    token = request.cookies.get(TOKEN_COOKIE)
-    if token:  # the error page keeps the user's navigation and a link to their home page
-        box = request.app.state.container
-        try:
-            actor = identity.authenticate(box.read_uow(), token, box.now())
-        except DomainError:
-            actor = None
+    # the error page keeps the user's navigation and a link to their home page
+    actor = cookie_actor(request, request.app.state.container)
     return render(request, "error.html", {"message": exc.message, "status": status_code, "actor": actor},
                   status_code=status_code)
 

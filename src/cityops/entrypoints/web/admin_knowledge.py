@@ -10,7 +10,8 @@ from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
 from ...adapters.db import views
-from ...adapters.kb_files import decode_text, import_file
+from ...adapters.kb_files import import_file
+from ...adapters.sheets import decode_text
 from ...app import catalog
 from ...app.triage import knowledge as kn
 from ...domain.errors import DomainError, InvalidInput

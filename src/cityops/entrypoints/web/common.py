@@ -69,14 +69,22 @@ def get_container(request: Request) -> Container:
 Box = Annotated[Container, Depends(get_container)]
 
 
-def page_actor(request: Request, box: Box) -> Actor:
+def cookie_actor(request: Request, box: Container) -> Actor | None:
+    """The user of the session cookie, or None (no cookie, expired or unknown token)."""
     token = request.cookies.get(TOKEN_COOKIE)
     if not token:
-        raise LoginRequired(request.url.path)
+        return None
     try:
         return identity.authenticate(box.read_uow(), token, box.now())
     except Unauthenticated:
-        raise LoginRequired(request.url.path) from None
+        return None
+
+
+def page_actor(request: Request, box: Box) -> Actor:
+    actor = cookie_actor(request, box)
+    if actor is None:
+        raise LoginRequired(request.url.path)
+    return actor
 
 
 PageActor = Annotated[Actor, Depends(page_actor)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse

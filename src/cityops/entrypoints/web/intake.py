@@ -18,7 +18,6 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from starlette.datastructures import FormData
 
-from ...adapters.db import views
 from ...adapters.db.tables import orders as orders_table
 from ...app.orders import usecases as uc
 from ...app.triage import usecases as tri
@@ -147,7 +146,7 @@ def stored_suggestion(raw: str) -> dict[str, Any] | None:
 def _form_context(box, actor: Actor) -> dict[str, Any]:
     with box.engine.connect().execution_options(readonly=True) as conn:
         lab = labels(conn, actor)
-        units = [u for u in views.list_units(conn) if u["active"] and u["kind"] not in ("district", "center")]
+        units = lab.dispatch_units()
     groups: dict[str, list[dict[str, Any]]] = {}
     for c in lab.leaf_categories():
         groups.setdefault(c["parent_code"], []).append(c)

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ...adapters.db import views
+from ...adapters.db.refcache import ReferenceCache
 from ...adapters.db.tables import special_groups as special_groups_table
 from ...domain.orders.model import Channel, State, Urgency
 from ...domain.roles import Actor, HANDLING_ROLES
@@ -67,15 +68,26 @@ class Labels:
     def top_categories(self) -> list[dict[str, Any]]:
         return [c for c in self.categories.values() if not c.get("parent_code")]
 
+    def dispatch_units(self) -> list[dict[str, Any]]:
+        """Units an order can be dispatched to: every active unit below the district and the center."""
+        return [u for u in self.units.values() if u["active"] and u["kind"] not in ("district", "center")]
+
     def leaf_categories(self) -> list[dict[str, Any]]:
         return [c for c in self.categories.values() if c.get("parent_code") and c.get("active", True)]
 
 
+def _reference(conn: Connection) -> tuple[dict, dict, list, dict]:
+    """Categories, special groups and units: read once per reference-data change (every page uses them)."""
+    def load():
+        all_units = views.list_units(conn)
+        return ({c["code"]: c for c in views.list_categories(conn)},
+                {r.code: dict(r._mapping) for r in conn.execute(sa.select(special_groups_table))},
+                all_units, {u["id"]: u for u in all_units})
+    return ReferenceCache.get(conn, "web_labels", load)
+
+
 def labels(conn: Connection, actor: Actor | None = None) -> Labels:
-    cats = {c["code"]: c for c in views.list_categories(conn)}
-    groups = {r.code: dict(r._mapping) for r in conn.execute(sa.select(special_groups_table))}
-    all_units = views.list_units(conn)
-    units = {u["id"]: u for u in all_units}
+    cats, groups, all_units, units = _reference(conn)
     scope = all_units
     if actor is not None and actor.role in HANDLING_ROLES:
         own = units.get(actor.unit_id)

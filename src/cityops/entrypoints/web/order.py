@@ -93,7 +93,7 @@ def order_context(box, actor, number: str) -> dict[str, Any]:
         detail = views.order_detail(conn, number, now)
         files = views.order_attachments(conn, detail["id"]) if detail else {}
         lab = labels(conn, actor)
-        dispatch_units = [u for u in views.list_units(conn) if u["active"] and u["kind"] not in ("district", "center")]
+        dispatch_units = lab.dispatch_units()
     if detail is None:
         raise NotFound(i18n.gettext("Order not found.") + f" ({number})")
     actions = sorted(actions, key=lambda a: ACTION_ORDER.index(a) if a in ACTION_ORDER else 99)

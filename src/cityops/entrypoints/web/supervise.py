@@ -15,7 +15,6 @@ from fastapi.responses import Response
 from markupsafe import Markup
 
 from ...adapters.db import supervision as sv
-from ...adapters.db import views
 from ...app.orders import usecases as uc
 from ...domain.errors import InvalidInput
 from ...domain.orders.lifecycle import RULES
@@ -96,7 +95,7 @@ def supervise_page(request: Request, actor: PageActor, box: Box):
         totals = {name: lists[name]["total"] if name in lists else _fetch(conn, actor, name, now, 0, 0)["total"]
                   for name in LISTS}
         lab = labels(conn, actor)
-        dispatch_units = [u for u in views.list_units(conn) if u["active"] and u["kind"] not in ("district", "center")]
+        dispatch_units = lab.dispatch_units()
     counts = {"queue": totals["queue"], "special": totals["special"], "overdue": totals["overdue"],
               "escalations": totals["escalations"], "pending": totals["returns"] + totals["extensions"]}
     page_counts = {name: max(1, -(-lists[name]["total"] // PAGE_SIZE)) for name in lists}
