@@ -100,6 +100,8 @@ def test_a_hypothetical_critical_rule_is_still_at_least_urgent_under_a_cap():
     low = FixedModel({"critical": 0.01, "urgent": 0.01, "normal": 0.98})
     t = TriageEngine(rules, CATEGORIES, CharTokenizer(), urgency_model=low, model_version="t").triage("不急，万一着火怎么办")
     assert t.urgency == "urgent" and "火情" in t.urgency_reasons
+    past = TriageEngine(rules, CATEGORIES, CharTokenizer(), urgency_model=low, model_version="t").triage("不急，上个月着火烧了一户")
+    assert past.urgency == "urgent" and "火情" in past.urgency_reasons
 
 
 @pytest.mark.parametrize("text", [

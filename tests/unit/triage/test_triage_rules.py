@@ -53,6 +53,14 @@ def test_life_and_safety_phrases_are_critical_with_their_reason(rules, text, rea
         ("孩子把一整瓶维生素都吃了", "受伤/中毒"),
         ("我老公癫痫，刚才全身抽了好几分钟", "抽搐/惊厥"),
         ("救护车到了小区门口，保安不开门", "需要救护车/病危"),
+        # situations without stock words (batches written later by other hands)
+        ("燃气公司上午来换过表，走了以后厨房一直有股怪味，我们连电灯开关都不敢碰", "火情/燃气泄漏"),
+        ("刚进单元门就是一股臭鸡蛋味，越往楼上越浓", "火情/燃气泄漏"),
+        ("爷爷在家靠呼吸机，整栋楼刚刚断电，备用电源只剩四十分钟", "吸氧/生命支持设备中断"),
+        ("厂里冲床把他两根手指压断了，血一直止不住", "受伤/中毒"),
+        ("他妈妈被转运去方舱了，瘫在床上的儿子家里就剩他一个，一天没人管了", "失能者无人照护"),
+        ("江苏来沪求医的肿瘤病人在火车站等了七个钟头", "跨省特殊人群"),
+        ("外婆有认知障碍，在超市一转身人就没了，附近都找遍了", "人员走失"),
     ],
 )
 def test_generic_emergency_vocabulary_is_critical(rules, text, reason):
@@ -71,6 +79,14 @@ def test_generic_emergency_vocabulary_is_critical(rules, text, reason):
         "我爸在家吸氧，制氧机用了五年了，想问问以旧换新",
         "救护车半夜鸣笛太吵了，能不能管一管",
         "孩子前两天发烧已经好了，想问问复课要什么证明",
+        # thanks, a worry that has not happened, a medicine that must not stop, pets
+        "感谢派出所的民警，我八十多岁的老母亲走丢了，是他们半夜找到的",
+        "上周我家厨房着火，消防员五分钟就到了，想表扬他们",
+        "我爸七十八了有点糊涂，还没走丢过，想问防走失手环在哪里领",
+        "恩替卡韦只剩五天的量，乙肝不能断药，互联网医院不配送",
+        "猫粮还剩最后一顿，宠物店全关着",
+        "网上说孕妇做核酸会引起宫缩，有没有这个说法",
+        "老板昨天夜里把机器全搬空了，人不见了，工资一分没结",
     ],
 )
 def test_look_alikes_of_the_emergency_vocabulary_are_not_critical(rules, text):
@@ -100,6 +116,44 @@ def test_a_hypothetical_fire_is_urgent_not_critical(rules):
     outcome = rules.apply("楼道里堆满了纸箱，万一着火连逃生的路都没有")
     assert outcome.urgency == "urgent"
     assert any(m.hypothetical for m in outcome.matches)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "上个月我们楼有人从天台跳下去了，天台门到现在还敞着，能不能让物业锁上",
+        "前天停电那次我妈的制氧机停了半个钟头，还好后来来电了，想问能不能装个应急电源",
+        "去年楼下着火烧了一户，现在楼道里又堆满了纸箱",
+    ],
+)
+def test_a_past_emergency_counts_one_class_lower(rules, text):
+    outcome = rules.apply(text)
+    assert outcome.urgency == "urgent"
+    assert any(m.hypothetical for m in outcome.matches if m.kind == "urgency")
+
+
+def test_the_same_emergency_now_stays_critical(rules):
+    assert rules.apply("我们楼有人站在天台边上要跳下去").urgency == "critical"
+
+
+def test_a_match_that_counts_in_full_wins_over_an_earlier_demoted_one():
+    rs = RuleSet.from_data([rule()])
+    outcome = rs.apply("如果不透析人就不行了，明天一早就要去透析，保安不让出")
+    assert outcome.urgency == "critical"
+    assert not outcome.matches[0].hypothetical
+    only_hypothetical = rs.apply("如果以后要透析，去哪家医院")
+    assert only_hypothetical.urgency == "urgent" and only_hypothetical.matches[0].hypothetical
+
+
+def test_past_markers_are_data_and_round_trip():
+    rs = RuleSet.from_data({"past": ["那回"], "rules": [rule()]})
+    assert rs.apply("那回透析晚了半天").urgency == "urgent"
+    assert rs.apply("上个月透析晚了半天").urgency == "critical"  # not in this document's list
+    assert RuleSet.from_data(rs.to_data()).past == ("那回",)
+
+
+def test_a_planned_outage_for_home_oxygen_is_urgent_not_critical(rules):
+    assert rules.apply("我妈在家用制氧机，通知说后天要停电检修一天").urgency == "urgent"
 
 
 def test_caller_saying_not_urgent_sets_a_cap(rules):
@@ -196,7 +250,10 @@ def test_duplicate_rule_ids_are_refused():
         RuleSet.from_data([rule(), rule()])
 
 
-@pytest.mark.parametrize("doc", [42, {"rules": "x"}, {"rules": [], "pattern_sets": {"calm": []}}, {"rules": [], "negators": "没"}])
+@pytest.mark.parametrize(
+    "doc",
+    [42, {"rules": "x"}, {"rules": [], "pattern_sets": {"calm": []}}, {"rules": [], "negators": "没"}, {"rules": [], "past": "去年"}],
+)
 def test_malformed_documents_are_refused(doc):
     with pytest.raises(RuleError):
         RuleSet.from_data(doc)

@@ -13,7 +13,7 @@ How the pieces combine:
   caller said it is not urgent (a *cap* rule), which limits the model but never a floor.
 - **safety net**: a life-or-safety signal never ends in the normal queue.  When the model
   calls the request critical (P(critical) >= ``critical_threshold``) or a critical rule
-  matched (even one demoted as hypothetical: 万一着火), the answer is at least urgent, whatever
+  matched (even one demoted as hypothetical or past: 万一着火, 上个月着过火), the answer is at least urgent, whatever
   a cap says; the reason ``SAFETY_NET_REASON`` comes first and the note "safety_net" is set.
   A rule match skipped by its own ``unless`` (透析…补贴已办好) is not a signal: the rule's
   author said so (measured on the corpus: such lines are mostly labelled normal).
@@ -226,7 +226,7 @@ class TriageEngine:
         return final, float(score), tuple(dict.fromkeys(reasons))
 
     def _critical_signal(self, outcome: RuleOutcome, probs: Mapping[str, float]) -> bool:
-        """The model calls it critical, or a critical rule matched (before any hypothetical demotion)."""
+        """The model calls it critical, or a critical rule matched (before any hypothetical or past demotion)."""
         if probs and probs.get(CRITICAL, 0.0) >= self.critical_threshold:
             return True
         for m in outcome.matches:

@@ -12,6 +12,7 @@ Document shape (a bare list of rules is accepted too)::
      "pattern_sets": {"calm": ["不急", "不着急"]},      # reusable lists, cited as "@calm"
      "negators": ["没有", "没", "不是"],                   # optional, defaults below
      "hypothetical": ["万一", "如果"],                      # optional, defaults below
+     "past": ["上个月", "去年"],                            # optional, defaults below
      "rules": [
         {"id": "u.dialysis", "kind": "urgency", "target": "critical",
          "patterns": ["透析", "血透"], "reason": "透析",
@@ -30,6 +31,11 @@ Negation and hypotheticals:
   透析) counts one class lower: a possible fire is urgent, not critical.
 - a *cap* rule (来电人说“不急”) limits how high the statistical model may raise urgency; it
   never lowers a floor set by another rule.
+- a floor match with a *past* marker in its clause before or inside it (上个月着过火, 停电那次
+  制氧机停了半小时) counts one class lower too: the caller reports something that happened, not what is
+  happening now.
+- when a rule matches several times, a match that is not demoted wins over a demoted one
+  (如果不透析…，明天就要透析 is critical).
 - a worry about the *present* is not a hypothetical: after 担心/怕/会不会, a question about
   what may already be happening (担心她是不是晕倒了, 怕已经煤气中毒了, 会不会是中风) keeps its
   class; only a possible future (担心会着火, 怕万一摔倒) counts one class lower.
@@ -56,6 +62,7 @@ DEFAULT_NEGATORS: tuple[str, ...] = ("没有", "并没有", "没", "无", "不�
 DEFAULT_HYPOTHETICAL: tuple[str, ...] = (
     "万一", "如果", "假如", "假设", "要是", "一旦", "随时", "会不会", "以防", "防止", "可能会", "容易", "怕",
 )
+DEFAULT_PAST: tuple[str, ...] = ("上个月", "去年", "前年", "上次", "上回", "那次", "曾经", "早年", "小时候", "几年前")
 # Hypothetical markers that express worry; after them a present-state question is no hypothetical.
 WORRY_MARKERS: tuple[str, ...] = ("担心", "害怕", "怕", "会不会")
 _PRESENT_DOUBT = re.compile(r"(?:是不是|是否)(?![会要能])|已经|好像|^[他她它人老孩家里屋]{0,3}是(?![否不])")
@@ -112,12 +119,12 @@ class Rule:
 class RuleMatch:
     rule_id: str
     kind: str
-    target: str          # the class this match counts for (after a hypothetical demotion)
+    target: str          # the class this match counts for (after a hypothetical or past demotion)
     reason: str
     trigger: str         # the matched words
     start: int
     end: int
-    hypothetical: bool = False
+    hypothetical: bool = False  # demoted one class: a hypothetical or past event
     effect: str = "floor"
 
 
@@ -223,6 +230,7 @@ class RuleSet:
         *,
         negators: Sequence[str] = DEFAULT_NEGATORS,
         hypothetical: Sequence[str] = DEFAULT_HYPOTHETICAL,
+        past: Sequence[str] = DEFAULT_PAST,
         version: str = "",
     ):
         self.rules: tuple[Rule, ...] = tuple(rules)
@@ -236,7 +244,9 @@ class RuleSet:
         self.version = version
         neg = sorted(self.negators, key=len, reverse=True)
         self._neg_re = re.compile("|".join(re.escape(n) for n in neg)) if neg else None
+        self.past = tuple(past)
         self._hyp_re = re.compile("|".join(re.escape(h) for h in self.hypothetical)) if self.hypothetical else None
+        self._past_re = re.compile("|".join(re.escape(h) for h in self.past)) if self.past else None
         group_patterns = [p for r in self.rules if r.kind == "special_group" for p in r.patterns]
         self._group_words = re.compile("|".join(f"(?:{p})" for p in group_patterns)) if group_patterns else None
 
@@ -261,7 +271,7 @@ class RuleSet:
             _compile(values, f"@{name}", "pattern set")
             sets[name] = tuple(values)
         kwargs: dict[str, Any] = {}
-        for key in ("negators", "hypothetical"):
+        for key in ("negators", "hypothetical", "past"):
             if key in data:
                 val = data[key]
                 if not isinstance(val, list) or not all(isinstance(v, str) and v for v in val):
@@ -276,6 +286,7 @@ class RuleSet:
             "version": self.version,
             "negators": list(self.negators),
             "hypothetical": list(self.hypothetical),
+            "past": list(self.past),
             "rules": [r.to_data() for r in self.rules],
         }
 
@@ -296,10 +307,14 @@ class RuleSet:
         gap = _NEG_FILLER.sub("", gap)
         return gap == ""
 
-    def _hypothetical(self, text: str, start: int) -> bool:
+    def _demoted(self, text: str, start: int, end: int) -> bool:
+        """A hypothetical marker before ``start`` in its clause, or a past marker in that clause
+        up to ``end`` (停电那次…制氧机停了: the marker may sit inside a long match)."""
+        c_start, c_end = span_of(CLAUSE_BREAK, text, start)
+        if self._past_re is not None and self._past_re.search(text, c_start, min(end, c_end)):
+            return True
         if self._hyp_re is None:
             return False
-        c_start, _ = span_of(CLAUSE_BREAK, text, start)
         for m in self._hyp_re.finditer(text, c_start, start):
             if m.group(0) in WORRY_MARKERS and _PRESENT_DOUBT.search(text[m.end():start]):
                 continue  # 担心她是不是晕倒了: a worry about now, not about a possible future
@@ -309,6 +324,7 @@ class RuleSet:
     def _first_valid_match(self, rule: Rule, text: str) -> RuleMatch | None:
         if rule._requires is not None and rule._requires.search(text) is None:
             return None
+        demoted: RuleMatch | None = None
         for m in rule._regex.finditer(text):
             if not m.group(0):
                 continue
@@ -318,12 +334,13 @@ class RuleSet:
                 s_start, s_end = span_of(SENTENCE_BREAK, text, m.start())
                 if rule._unless.search(text, s_start, s_end):
                     continue
-            target, hyp = rule.target, False
-            if rule.kind == "urgency" and rule.effect == "floor" and self._hypothetical(text, m.start()):
-                hyp = True
-                target = URGENCY_LEVELS[max(0, URGENCY_RANK[rule.target] - 1)]
-            return RuleMatch(rule.id, rule.kind, target, rule.reason, m.group(0), m.start(), m.end(), hyp, rule.effect)
-        return None
+            if rule.kind == "urgency" and rule.effect == "floor" and self._demoted(text, m.start(), m.end()):
+                if demoted is None:  # keep looking: a later match may count in full
+                    target = URGENCY_LEVELS[max(0, URGENCY_RANK[rule.target] - 1)]
+                    demoted = RuleMatch(rule.id, rule.kind, target, rule.reason, m.group(0), m.start(), m.end(), True, rule.effect)
+                continue
+            return RuleMatch(rule.id, rule.kind, rule.target, rule.reason, m.group(0), m.start(), m.end(), False, rule.effect)
+        return demoted
 
     def _group_triggers(self, rule: Rule, text: str) -> list[RuleMatch]:
         out: list[RuleMatch] = []
