@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -55,24 +56,38 @@ def _bigrams(text: str) -> set[str]:
     return {t[i : i + 2] for i in range(len(t) - 1)}
 
 
+def _close_lines(rows, others: list[str]) -> list[tuple[str, float]]:
+    """Corpus lines equal to, or sharing half their character bigrams with, one of ``others``."""
+    grams = [(t, _bigrams(t)) for t in others]
+    close = []
+    for r in rows:
+        mine = _bigrams(r["text"])
+        for text, theirs in grams:
+            union = mine | theirs
+            if r["text"] == text or (union and len(mine & theirs) / len(union) >= 0.5):
+                close.append((r["id"], round(len(mine & theirs) / len(union), 2) if union else 1.0))
+    return close
+
+
 def test_no_line_equals_or_nearly_equals_a_dev_set_line(rows):
     base = shared_dir()
     if base is None or not (base / "data" / "triage-dev.jsonl").exists():
         pytest.skip("dev set not available")
     with open(base / "data" / "triage-dev.jsonl", encoding="utf-8") as fh:
         dev = [json.loads(line)["text"] for line in fh if line.strip()]
-    dev_grams = [(t, _bigrams(t)) for t in dev]
-    close = []
-    for r in rows:
-        mine = _bigrams(r["text"])
-        for text, grams in dev_grams:
-            if r["text"] == text:
-                close.append((r["id"], 1.0))
-                continue
-            union = mine | grams
-            if union and len(mine & grams) / len(union) >= 0.5:
-                close.append((r["id"], round(len(mine & grams) / len(union), 2)))
-    assert close == []
+    assert _close_lines(rows, dev) == []
+
+
+@pytest.mark.parametrize("name", ["triage_holdout.jsonl", "triage_contrast.jsonl"])
+def test_the_team_held_out_sets_stay_out_of_the_corpus(rows, name, taxonomy):
+    # bench/data holds the team's own held-out sets (never trained on): same format as the dev set
+    path = Path(__file__).resolve().parents[3] / "bench" / "data" / name
+    with open(path, encoding="utf-8") as fh:
+        held = [json.loads(line) for line in fh if line.strip()]
+    assert len(held) >= 300
+    cats = {c["code"] for c in taxonomy["categories"]}
+    assert all(h["category"] in cats and h["urgency"] in {"critical", "urgent", "normal"} for h in held)
+    assert _close_lines(rows, [h["text"] for h in held]) == []
 
 
 @pytest.mark.parametrize("line_id", ["c0169", "c0500", "c0802"])

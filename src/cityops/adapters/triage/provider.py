@@ -1,5 +1,9 @@
 """The process's triage engines: the active model version (trained models are files under
-``models_dir``) with the active rules, built once and reused until either changes."""
+``models_dir``) with the active rules, built once and reused until either changes.
+
+The model trained on the shipped corpus is a function of the corpus and the algorithm only:
+it is cached on disk under a name made of both (``shipped-<digest>.joblib``), and kept once
+per process, so several containers in one process (tests, the CLI beside the app) share it."""
 from __future__ import annotations
 
 import hashlib
@@ -11,7 +15,31 @@ from typing import Any, Iterable
 from ...domain.triage.engine import TriageEngine
 from ...domain.triage.rules import RuleSet
 from .data import LabelledExample, as_examples, load_corpus, load_rules
-from .model import TriageModel, build_engine, default_tokenizer, train_model
+from .model import ALGORITHM, TriageModel, build_engine, default_tokenizer, train_model, training_hash
+
+_SHIPPED_LOCK = threading.Lock()
+_SHIPPED: dict[str, TriageModel] = {}  # digest of (algorithm, corpus) -> the model trained on it
+
+
+def shipped_model(models_dir: Path) -> TriageModel:
+    """The model trained on the shipped corpus: from this process, else the disk cache, else trained."""
+    examples = load_corpus()
+    digest = _digest([ALGORITHM, training_hash(examples)])
+    with _SHIPPED_LOCK:
+        model = _SHIPPED.get(digest)
+        if model is None:
+            cache = Path(models_dir) / f"shipped-{digest}.joblib"
+            if cache.exists():
+                try:
+                    model = TriageModel.load(cache)
+                except Exception:  # noqa: BLE001 — stale or damaged cache: train again
+                    model = None
+            if model is None:
+                model = train_model(examples, default_tokenizer())
+                Path(models_dir).mkdir(parents=True, exist_ok=True)
+                model.save(cache)
+            _SHIPPED[digest] = model
+        return model
 
 
 class TriageProvider:
@@ -27,16 +55,8 @@ class TriageProvider:
             path = self.models_dir / f"{version}.joblib" if version else None
             if path is not None and path.exists():
                 self._models[key] = TriageModel.load(path)
-            else:  # the model trained on the shipped corpus, cached on disk by its training data
-                self.models_dir.mkdir(parents=True, exist_ok=True)
-                examples = load_corpus()
-                cache = self.models_dir / f"shipped-{_digest([e.text for e in examples])}.joblib"
-                if cache.exists():
-                    self._models[key] = TriageModel.load(cache)
-                else:
-                    model = train_model(examples, default_tokenizer())
-                    model.save(cache)
-                    self._models[key] = model
+            else:
+                self._models[key] = shipped_model(self.models_dir)
         return self._models[key]
 
     def engine(self, version: str | None, rules_data: Any | None) -> TriageEngine:
