@@ -1,4 +1,5 @@
 """The admin pages over HTTP: admin only; each change through the API's use case, effective at once."""
+import json
 from datetime import timedelta
 from io import BytesIO
 
@@ -9,6 +10,7 @@ from openpyxl import Workbook
 from cityops.adapters.db.tables import audit_log, orders
 from cityops.app.orders import usecases as uc
 
+from .api_helpers import Api
 from .web_helpers import Web, text_of
 
 GAZ = """类型,名称,别名,道路,起号,止号,单双,居委编码,经纬度边界
@@ -38,18 +40,22 @@ POLICY_FORM = {"mode": "epidemic", "urgency": "urgent", "category": "", "clock":
 
 @pytest.mark.parametrize("user", ["op", "sup", "cmd", "s1", "fm"])
 def test_a_non_admin_gets_a_403_page_on_every_admin_page(web, user):
-    for path in ("/admin", "/admin/users", "/admin/policies", "/admin/routing", "/admin/kb", "/admin/keys"):
+    for path in ("/admin", "/admin/users", "/admin/policies", "/admin/routing", "/admin/triage-rules", "/admin/kb",
+                 "/admin/keys"):
         r = web.get(user, path)
         assert r.status_code == 403, path
         assert "无权打开此页面" in r.text
     assert web.form(user, "/admin/policies", POLICY_FORM).status_code == 403
     assert web.form(user, "/admin/users", {"username": "x1", "password": "p" * 8, "password2": "p" * 8,
                                            "role": "admin", "unit": "CENTER"}).status_code == 403
+    for path in ("/admin/triage-rules", "/admin/triage-rules/reset"):
+        assert web.form(user, path, {"rules": "[]"}).status_code == 403
+    assert web.form(user, "/admin/triage-rules/try", {"text": "我爸透析"}).status_code == 403
 
 
 def test_admin_pages_open_for_the_admin(web):
     for path in ("/admin", "/admin/org", "/admin/users", "/admin/policies", "/admin/mode", "/admin/categories",
-                 "/admin/routing", "/admin/gazetteer", "/admin/kb", "/admin/keys"):
+                 "/admin/routing", "/admin/triage-rules", "/admin/gazetteer", "/admin/kb", "/admin/keys"):
         r = web.get("adm", path)
         assert r.status_code == 200, path
         assert 'id="admin-nav"' in r.text
@@ -187,6 +193,117 @@ def test_routing_rules_errors_are_named_per_rule_and_nothing_changes(web):
     assert r.status_code == 422 and "ghost" in r.text and "NOPE" in r.text  # the textarea keeps the text
 
 
+@pytest.fixture
+def api(box, district):
+    return Api(box)
+
+
+def triage_rules(api) -> dict:
+    """What GET /api/v1/triage/rules returns."""
+    r = api.get("adm", "/api/v1/triage/rules")
+    assert r.status_code == 200
+    return r.json()
+
+
+DIALYSIS = "我爸透析，小区封了出不去"
+
+
+def test_the_triage_rules_page_lists_the_shipped_rules(web, box):
+    shipped = box.triage.shipped_rules()
+    page = web.get("adm", "/admin/triage-rules").text
+    assert 'data-section="triage"' in page and 'href="/admin/triage-rules"' in page  # linked in the admin navigation
+    assert f'data-version="{shipped["version"]}" data-source="shipped"' in page
+    for r in shipped["rules"]:
+        assert f'data-rule="{r["id"]}"' in page
+    n = sum(1 for r in shipped["rules"] if r["kind"] == "urgency" and r.get("effect", "floor") == "floor"
+            and r["target"] == "critical")
+    assert f'data-kind="urgency" data-effect="floor" data-target="critical" data-count="{n}"' in page
+    assert "&#34;u.dialysis&#34;" in page  # the whole document, in the editor
+
+
+def test_saving_the_triage_rules_from_the_page_changes_what_the_api_returns(web, api, box):
+    doc = box.triage.shipped_rules()
+    doc["version"] = "page-edit-1"
+    doc["rules"] = [r for r in doc["rules"] if r["id"] != "u.dialysis"]
+    r = web.form("adm", "/admin/triage-rules", {"rules": json.dumps(doc, ensure_ascii=False)})
+    assert r.status_code == 204 and r.headers["HX-Redirect"].startswith("/admin/triage-rules?done=")
+    now = triage_rules(api)
+    assert now["version"] == "page-edit-1" and "u.dialysis" not in [r["id"] for r in now["rules"]]
+    page = web.get("adm", "/admin/triage-rules").text
+    assert 'data-version="page-edit-1" data-source="saved" data-same-as-shipped="no"' in page
+    assert 'data-rule="u.dialysis"' not in page
+    with box.engine.connect() as conn:  # audited by the use case
+        assert conn.execute(sa.select(audit_log.c.id).where(audit_log.c.action == "triage_rules_changed")).first()
+    # without JavaScript the form posts normally and comes back with a 303
+    r = web.form("adm", "/admin/triage-rules", {"rules": json.dumps(box.triage.shipped_rules())}, htmx=False)
+    assert r.status_code == 303 and triage_rules(api)["version"] == box.triage.shipped_rules()["version"]
+
+
+@pytest.mark.parametrize("htmx", [True, False])
+def test_a_bad_triage_rule_is_named_the_text_kept_and_nothing_saved(web, api, box, htmx):
+    before = triage_rules(api)
+    doc = box.triage.shipped_rules()
+    doc["version"] = "broken-1"
+    doc["rules"].append({"id": "u.ghost", "kind": "urgency", "target": "apocalyptic", "patterns": ["末日"],
+                         "reason": "末日"})
+    typed = json.dumps(doc, ensure_ascii=False, indent=1)
+    r = web.form("adm", "/admin/triage-rules", {"rules": typed}, htmx=htmx)
+    assert r.status_code == 422 and 'data-rule="u.ghost"' in r.text and "apocalyptic" in r.text
+    if not htmx:  # the page again, the typed document in the editor
+        assert "broken-1" in r.text and "&#34;u.ghost&#34;" in r.text and 'id="rules-json"' in r.text
+    r = web.form("adm", "/admin/triage-rules", {"rules": typed[:-40]}, htmx=htmx)
+    assert r.status_code == 422 and "JSON" in r.text and 'data-field="rules"' in r.text
+    if not htmx:
+        assert "broken-1" in r.text
+    assert triage_rules(api) == before
+
+
+def test_trying_a_text_shows_the_floor_groups_and_matches_on_the_rules_or_the_draft(web, api, box):
+    r = web.form("adm", "/admin/triage-rules/try", {"text": DIALYSIS, "rules": ""})
+    assert r.status_code == 200 and 'data-urgency="critical"' in r.text and 'data-draft="no"' in r.text
+    assert 'data-rule="u.dialysis" data-demoted="no"' in r.text and "透析" in text_of(r.text)
+    assert 'data-group="patient"' in r.text
+    r = web.form("adm", "/admin/triage-rules/try", {"text": "万一要透析，小区封了出不去", "rules": ""})
+    assert 'data-rule="u.dialysis" data-demoted="yes"' in r.text and 'data-urgency="urgent"' in r.text
+    # a draft without the dialysis rule, not saved
+    doc = box.triage.shipped_rules()
+    doc["rules"] = [x for x in doc["rules"] if x["id"] != "u.dialysis"]
+    draft = json.dumps(doc, ensure_ascii=False)
+    r = web.form("adm", "/admin/triage-rules/try", {"text": DIALYSIS, "rules": draft, "use_draft": "1"})
+    assert r.status_code == 200 and 'data-draft="yes"' in r.text
+    assert 'data-urgency="critical"' not in r.text and 'data-rule="u.dialysis"' not in r.text
+    assert "u.dialysis" in [x["id"] for x in triage_rules(api)["rules"]]  # nothing saved
+    # without JavaScript: the whole page, the draft and the text kept
+    r = web.form("adm", "/admin/triage-rules/try", {"text": DIALYSIS, "rules": draft, "use_draft": "1"}, htmx=False)
+    assert r.status_code == 200 and 'id="try-outcome" data-urgency="normal"' in r.text
+    assert DIALYSIS in r.text and 'name="use_draft" value="1" checked' in r.text
+    # a bad draft: the same readable error, never a 500
+    bad = json.dumps({"rules": [{"id": "g.x", "kind": "special_group", "target": "elderly", "patterns": ["("],
+                                 "reason": "x"}]})
+    for htmx in (True, False):
+        r = web.form("adm", "/admin/triage-rules/try", {"text": DIALYSIS, "rules": bad, "use_draft": "1"}, htmx=htmx)
+        assert r.status_code == 422 and 'data-rule="g.x"' in r.text
+        r = web.form("adm", "/admin/triage-rules/try", {"text": DIALYSIS, "rules": "{", "use_draft": "1"}, htmx=htmx)
+        assert r.status_code == 422 and "JSON" in r.text
+    r = web.form("adm", "/admin/triage-rules/try", {"text": "  ", "rules": ""})
+    assert r.status_code == 422 and 'data-field="text"' in r.text
+
+
+def test_back_to_the_shipped_triage_rules(web, api, box):
+    shipped = box.triage.shipped_rules()
+    doc = dict(shipped, version="local-1", rules=shipped["rules"][:3])
+    assert web.form("adm", "/admin/triage-rules", {"rules": json.dumps(doc, ensure_ascii=False)}).status_code == 204
+    assert triage_rules(api)["version"] == "local-1"
+    page = web.get("adm", "/admin/triage-rules").text
+    assert 'data-version="local-1" data-source="saved" data-same-as-shipped="no"' in page
+    assert f'替换为出厂规则（版本 {shipped["version"]}）' in page and 'action="/admin/triage-rules/reset"' in page
+    assert web.form("adm", "/admin/triage-rules/reset").status_code == 204
+    assert triage_rules(api) == shipped
+    page = web.get("adm", "/admin/triage-rules").text
+    assert f'data-version="{shipped["version"]}" data-source="saved" data-same-as-shipped="yes"' in page
+    assert web.form("adm", "/admin/triage-rules/reset", htmx=False).status_code == 303
+
+
 def test_categories_add_rename_and_deactivate(web, box):
     r = web.form("adm", "/admin/categories", {"parent": "epi", "code": "masks", "name": "口罩发放", "en": "Masks"})
     assert r.status_code == 204
@@ -241,7 +358,7 @@ def test_orders_are_unaffected_by_an_admin_page_error(web, box, district, clock)
 def test_the_admin_pages_speak_english_when_asked(web):
     web.get("adm", "/lang/en?next=/admin")
     for path in ("/admin", "/admin/users", "/admin/policies?new=1", "/admin/mode", "/admin/categories", "/admin/routing",
-                 "/admin/gazetteer", "/admin/kb", "/admin/keys"):
+                 "/admin/triage-rules", "/admin/gazetteer", "/admin/kb", "/admin/keys"):
         r = web.get("adm", path)
         assert r.status_code == 200 and "Deadline policies" in r.text and "时限规则" not in r.text, path
 

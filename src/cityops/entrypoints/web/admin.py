@@ -1,7 +1,8 @@
-"""管理 — admin pages: org tree, users, deadline policies, district mode, Open311 keys (here), and
-categories, routing rules, gazetteer and knowledge base (``admin_knowledge``). Admin only;
-other roles get a 403 page. Every change goes through the same use case as the JSON API, which
-audits it; reference data changes reach every process at its next transaction (no restart)."""
+"""管理 — admin pages: org tree, users, deadline policies, district mode, Open311 keys (here),
+categories, routing rules, gazetteer and knowledge base (``admin_knowledge``), and triage rules
+(``admin_triage``). Admin only; other roles get a 403 page. Every change goes through the same
+use case as the JSON API, which audits it; reference data changes reach every process at its
+next transaction (no restart)."""
 from __future__ import annotations
 
 from typing import Any
@@ -20,11 +21,13 @@ from ...domain.roles import Role
 from . import i18n
 from .admin_forms import SUBNAV, AdminActor, answer, text, values
 from .admin_knowledge import router as knowledge_router
+from .admin_triage import router as triage_router
 from .common import Box, redirect, render
 from .lookups import labels
 
 router = APIRouter(include_in_schema=False)
 router.include_router(knowledge_router)
+router.include_router(triage_router)
 
 PHONE_PATTERN = r"[0-9+\- ]{3,40}"
 

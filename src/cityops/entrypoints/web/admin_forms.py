@@ -24,6 +24,7 @@ SUBNAV = [
     ("/admin/mode", i18n.N_("District mode"), "mode"),
     ("/admin/categories", i18n.N_("Categories"), "categories"),
     ("/admin/routing", i18n.N_("Routing rules"), "routing"),
+    ("/admin/triage-rules", i18n.N_("Triage rules"), "triage"),
     ("/admin/gazetteer", i18n.N_("Gazetteer"), "gazetteer"),
     ("/admin/kb", i18n.N_("Knowledge base"), "kb"),
     ("/admin/keys", i18n.N_("Open311 API keys"), "keys"),
