@@ -79,7 +79,14 @@ def test_generic_emergency_vocabulary_is_critical(rules, text, reason):
         "我爸在家吸氧，制氧机用了五年了，想问问以旧换新",
         "救护车半夜鸣笛太吵了，能不能管一管",
         "孩子前两天发烧已经好了，想问问复课要什么证明",
-        # thanks, a worry that has not happened, a medicine that must not stop, pets
+        # thanks, a worry that has not happened, a medicine that must not stop, pets,
+        # and everyday words the situation patterns must not take for an emergency
+        "我们这些人夹在中间两头受气，物业和开发商互相推",
+        "楼上空调水滴打在身上，说了好几次也不管",
+        "物业拖了三个月都不动，楼道灯还是不亮",
+        "公司除了底薪什么都没发，加班费也没有",
+        "保安在门岗用打火机点了根烟",
+        "药店到处都找遍了也买不到这个药，还够吃一个礼拜",
         "感谢派出所的民警，我八十多岁的老母亲走丢了，是他们半夜找到的",
         "上周我家厨房着火，消防员五分钟就到了，想表扬他们",
         "我爸七十八了有点糊涂，还没走丢过，想问防走失手环在哪里领",
