@@ -139,8 +139,16 @@ def test_a_past_emergency_counts_one_class_lower(rules, text):
     assert any(m.hypothetical for m in outcome.matches if m.kind == "urgency")
 
 
-def test_the_same_emergency_now_stays_critical(rules):
-    assert rules.apply("我们楼有人站在天台边上要跳下去").urgency == "critical"
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我们楼有人站在天台边上要跳下去",
+        "我爸上个月开始透析，现在小区封了出不去",
+        "上次说好的透析接送车今天又没来",
+    ],
+)
+def test_the_same_emergency_now_or_still_going_on_stays_critical(rules, text):
+    assert rules.apply(text).urgency == "critical"
 
 
 def test_a_match_that_counts_in_full_wins_over_an_earlier_demoted_one():

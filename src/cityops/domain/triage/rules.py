@@ -63,6 +63,8 @@ DEFAULT_HYPOTHETICAL: tuple[str, ...] = (
     "万一", "如果", "假如", "假设", "要是", "一旦", "随时", "会不会", "以防", "防止", "可能会", "容易", "怕",
 )
 DEFAULT_PAST: tuple[str, ...] = ("上个月", "去年", "前年", "上次", "上回", "那次", "曾经", "早年", "小时候", "几年前")
+# After a past marker, these say the matter goes on now (上个月开始透析, 上次说好的车今天又没来).
+_STILL_NOW = re.compile(r"开始|以来|一直|至今|到现在|到今天|今天|现在|刚才|这次|又")
 # Hypothetical markers that express worry; after them a present-state question is no hypothetical.
 WORRY_MARKERS: tuple[str, ...] = ("担心", "害怕", "怕", "会不会")
 _PRESENT_DOUBT = re.compile(r"(?:是不是|是否)(?![会要能])|已经|好像|^[他她它人老孩家里屋]{0,3}是(?![否不])")
@@ -311,8 +313,10 @@ class RuleSet:
         """A hypothetical marker before ``start`` in its clause, or a past marker in that clause
         up to ``end`` (停电那次…制氧机停了: the marker may sit inside a long match)."""
         c_start, c_end = span_of(CLAUSE_BREAK, text, start)
-        if self._past_re is not None and self._past_re.search(text, c_start, min(end, c_end)):
-            return True
+        if self._past_re is not None:
+            past = self._past_re.search(text, c_start, min(end, c_end))
+            if past is not None and not _STILL_NOW.search(text, past.end(), c_end):
+                return True
         if self._hyp_re is None:
             return False
         for m in self._hyp_re.finditer(text, c_start, start):
