@@ -23,12 +23,14 @@ import json  # noqa: E402
 import random  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
-from collections import Counter, defaultdict  # noqa: E402
+from collections import defaultdict  # noqa: E402
+from typing import Any  # noqa: E402
 
 from cityops.adapters.triage.data import load_corpus, load_rules, read_jsonl  # noqa: E402
 from cityops.adapters.triage.model import build_engine, default_tokenizer, train_model  # noqa: E402
 from cityops.app.triage.baseline import KeywordBaseline  # noqa: E402
 from cityops.app.triage.evaluate import METRIC_KEYS, evaluate, format_report, parse_example  # noqa: E402
+from cityops.domain.triage.engine import Triage  # noqa: E402
 from cityops.domain.triage.rules import RuleSet  # noqa: E402
 
 
@@ -55,42 +57,17 @@ def without_urgency_rules(rules: RuleSet) -> RuleSet:
     return RuleSet(kept, negators=rules.negators, hypothetical=rules.hypothetical, version=rules.version)
 
 
-def pooled(results: list[dict]) -> dict:
-    """Micro-averaged metrics over folds (recomputed from counts carried in each fold)."""
-    tot = Counter()
-    for r in results:
-        tot.update(r["_counts"])
-    def ratio(a: str, b: str) -> float:
-        return tot[a] / tot[b] if tot[b] else 0.0
-    return {
-        "n": tot["n"],
-        "category_top1": ratio("top1", "n"),
-        "category_top3": ratio("top3", "n"),
-        "urgency_accuracy": ratio("urg_ok", "n"),
-        "critical_recall": ratio("crit_tp", "crit_true"),
-        "critical_precision": ratio("crit_tp", "crit_pred"),
-        "special_recall": ratio("grp_tp", "grp_true"),
-        "special_precision": ratio("grp_tp", "grp_pred"),
-    }
+class Recorded:
+    """Each held-out answer, kept so the pooled figures reuse it instead of triaging again."""
 
+    def __init__(self) -> None:
+        self.answers: dict[str, Triage] = {}
+        self.engine: Any = None
 
-def counts(examples, triager) -> Counter:
-    c: Counter = Counter()
-    for ex in examples:
-        t = triager.triage(ex.text)
-        codes = [code for code, _ in t.category[:3]]
-        c["n"] += 1
-        c["top1"] += bool(codes) and codes[0] == ex.category
-        c["top3"] += ex.category in codes
-        c["urg_ok"] += t.urgency == ex.urgency
-        c["crit_true"] += ex.urgency == "critical"
-        c["crit_pred"] += t.urgency == "critical"
-        c["crit_tp"] += t.urgency == "critical" and ex.urgency == "critical"
-        truth, pred = set(ex.special_groups), set(t.special_group_codes)
-        c["grp_tp"] += len(truth & pred)
-        c["grp_true"] += len(truth)
-        c["grp_pred"] += len(pred)
-    return c
+    def triage(self, text: str) -> Triage:
+        if text not in self.answers:
+            self.answers[text] = self.engine.triage(text)
+        return self.answers[text]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -114,46 +91,28 @@ def main(argv: list[str] | None = None) -> int:
         rules = without_urgency_rules(rules)
     tokenizer = default_tokenizer()
     folds = stratified_folds([f"{e.category}|{e.urgency}" for e in corpus], args.folds, args.seed)
-    model_results, base_results = [], []
-    confusion: Counter = Counter()
-    urg_conf: dict[str, Counter] = defaultdict(Counter)
-    misses: dict[str, list[str]] = defaultdict(list)
-    baseline = KeywordBaseline()
+    recorded = Recorded()  # corpus texts are unique (a test checks it), so a text names its fold
     start = time.perf_counter()
     for k, held in enumerate(folds):
         held_set = set(held)
         train = [e for i, e in enumerate(corpus) if i not in held_set] + extra
-        test = [corpus[i] for i in held]
         model_kwargs = {} if args.lexicon_weight is None else {"lexicon_weight": args.lexicon_weight}
         engine_kwargs = {} if args.critical_threshold is None else {"critical_threshold": args.critical_threshold}
-        engine = build_engine(train_model(train, tokenizer, **model_kwargs), rules, tokenizer, **engine_kwargs)
-        m = evaluate(test, engine)
-        m["_counts"] = counts(test, engine)
-        b = evaluate(test, baseline)
-        b["_counts"] = counts(test, baseline)
-        model_results.append(m)
-        base_results.append(b)
-        for row in m["confusion"]["category"]:
-            confusion[(row["true"], row["predicted"])] += row["count"]
-        for true, row in m["confusion"]["urgency"].items():
-            urg_conf[true].update(row)
-        if args.show_errors:
-            for ex in test:
-                t = engine.triage(ex.text)
-                if t.top_category != ex.category:
-                    misses["category"].append(f"{ex.category} -> {t.top_category}: {ex.text}")
-                if ex.urgency == "critical" and t.urgency != "critical":
-                    misses["critical"].append(f"-> {t.urgency}: {ex.text}")
-                if ex.urgency != "critical" and t.urgency == "critical":
-                    misses["false_critical"].append(f"{ex.urgency} -> critical {t.urgency_reasons}: {ex.text}")
+        recorded.engine = build_engine(train_model(train, tokenizer, **model_kwargs), rules, tokenizer, **engine_kwargs)
+        m = evaluate([corpus[i] for i in held], recorded)
         print(f"fold {k + 1}/{args.folds}: n={m['n']} top1={m['category_top1']:.3f} top3={m['category_top3']:.3f} "
               f"crit_recall={m['critical_recall']:.3f} crit_prec={m['critical_precision']:.3f}", file=sys.stderr)
-    model = pooled(model_results)
-    base = pooled(base_results)
-    model["confusion"] = {
-        "category": [{"true": a, "predicted": b, "count": c} for (a, b), c in confusion.most_common(12)],
-        "urgency": {t: dict(row) for t, row in urg_conf.items()},
-    }
+    model = evaluate(corpus, recorded, top_confusions=12)  # pooled over folds: every answer is recorded
+    base = evaluate(corpus, KeywordBaseline())
+    misses: dict[str, list[str]] = defaultdict(list)
+    for ex in corpus if args.show_errors else ():
+        t = recorded.triage(ex.text)
+        if t.top_category != ex.category:
+            misses["category"].append(f"{ex.category} -> {t.top_category}: {ex.text}")
+        if ex.urgency == "critical" and t.urgency != "critical":
+            misses["critical"].append(f"-> {t.urgency}: {ex.text}")
+        if ex.urgency != "critical" and t.urgency == "critical":
+            misses["false_critical"].append(f"{ex.urgency} -> critical {t.urgency_reasons}: {ex.text}")
     print(f"{args.folds}-fold CV on {len(corpus)} corpus lines (+{len(extra)} extra training lines), "
           f"rules {'without urgency floors' if args.ablate_rules else 'as shipped'}, {time.perf_counter() - start:.0f} s")
     print(format_report(model, base))

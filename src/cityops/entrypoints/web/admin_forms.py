@@ -3,6 +3,7 @@ answer a form — success: back to the page with a note; refused: the readable m
 form's box (htmx) or the page again with what was typed (plain form)."""
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, Callable
 
 from fastapi import Depends, Request
@@ -48,6 +49,20 @@ def text(form: FormData, name: str, *, required: bool = False, limit: int = 200,
         raise InvalidInput(i18n.gettext("At most %(n)s characters.") % {"n": limit} + f" ({label or name})",
                            field=name)
     return value
+
+
+MAX_JSON_DOC = 1_000_000  # characters of a rules document typed on an admin page
+
+
+def json_document(raw: str) -> Any:
+    """A rules document typed in an admin textarea, or an InvalidInput naming the line and column."""
+    if len(raw) > MAX_JSON_DOC:
+        raise InvalidInput(i18n.gettext("At most %(n)s characters.") % {"n": MAX_JSON_DOC}, field="rules")
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as e:
+        raise InvalidInput(i18n.gettext("Not valid JSON (line %(line)s, column %(col)s): %(msg)s")
+                           % {"line": e.lineno, "col": e.colno, "msg": e.msg}, field="rules") from None
 
 
 def values(form: FormData) -> dict[str, str]:

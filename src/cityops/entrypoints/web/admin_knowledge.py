@@ -17,7 +17,7 @@ from ...app.triage import knowledge as kn
 from ...domain.errors import DomainError, InvalidInput
 from ...domain.routing.rules import RoutingRuleError
 from . import i18n
-from .admin_forms import SUBNAV, AdminActor, answer, refused, text, values
+from .admin_forms import SUBNAV, AdminActor, answer, json_document, refused, text, values
 from .common import Box, is_htmx, redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -102,14 +102,7 @@ async def save_routing(request: Request, actor: AdminActor, box: Box):
     form = await request.form()
     raw = str(form.get("rules") or "")
     try:
-        if len(raw) > 1_000_000:
-            raise InvalidInput(i18n.gettext("At most %(n)s characters.") % {"n": 1_000_000}, field="rules")
-        try:
-            data = json.loads(raw)
-        except json.JSONDecodeError as e:
-            raise InvalidInput(i18n.gettext("Not valid JSON (line %(line)s, column %(col)s): %(msg)s")
-                               % {"line": e.lineno, "col": e.colno, "msg": e.msg}, field="rules") from None
-        kn.put_routing_rules(box.uow(), actor, data, box.now())
+        kn.put_routing_rules(box.uow(), actor, json_document(raw), box.now())
     except RoutingRuleError as exc:
         problems = [{"rule": p.rule_id or f"#{p.index + 1}", "index": p.index, "field": p.field,
                      "message": p.message if i18n.current_locale.get() == "en" else p.message_zh}

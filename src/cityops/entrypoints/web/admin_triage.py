@@ -14,30 +14,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ...app.triage import usecases as tri
-from ...domain.errors import DomainError, InvalidInput
+from ...domain.errors import DomainError
 from ...domain.triage.codes import SPECIAL_GROUPS, URGENCY_LEVELS
 from ...domain.triage.rules import RuleError, RuleSet
 from . import i18n
-from .admin_forms import AdminActor, refused, text
+from .admin_forms import AdminActor, json_document, refused, text
 from .admin_knowledge import page
 from .common import Box, is_htmx, redirect, render
 from .lookups import labels
 
 router = APIRouter(include_in_schema=False)
-
-MAX_DOC = 1_000_000  # characters of the JSON document, as the routing rules page
-
-
-def _decode(raw: str) -> Any:
-    """The typed JSON document, or an InvalidInput naming the line and column."""
-    if len(raw) > MAX_DOC:
-        raise InvalidInput(i18n.gettext("At most %(n)s characters.") % {"n": MAX_DOC}, field="rules")
-    try:
-        return json.loads(raw)
-    except json.JSONDecodeError as e:
-        raise InvalidInput(i18n.gettext("Not valid JSON (line %(line)s, column %(col)s): %(msg)s")
-                           % {"line": e.lineno, "col": e.colno, "msg": e.msg}, field="rules") from None
-
 
 def _problems(exc: RuleError) -> list[dict[str, Any]]:
     """A RuleError as the routing page's list of problems (one: the rule set stops at the first)."""
@@ -90,7 +76,7 @@ async def save_triage(request: Request, actor: AdminActor, box: Box):
     raw = str(form.get("rules") or "")
     typed = {"rules": raw, "text": str(form.get("text") or "")}
     try:
-        tri.put_rules(box.uow(), actor, _decode(raw), box.now())
+        tri.put_rules(box.uow(), actor, json_document(raw), box.now())
     except RuleError as exc:
         return _rule_error(request, actor, box, exc, typed)
     except DomainError as exc:
@@ -107,7 +93,7 @@ async def try_text(request: Request, actor: AdminActor, box: Box):
     typed = {"rules": raw, "text": str(form.get("text") or ""), "use_draft": "1" if draft else ""}
     try:
         said = text(form, "text", required=True, limit=tri.MAX_TEXT, label=i18n.gettext("Request text"))
-        rules = RuleSet.from_data(_decode(raw) if draft else tri.get_rules(box.uow(), box.triage))
+        rules = RuleSet.from_data(json_document(raw) if draft else tri.get_rules(box.uow(), box.triage))
         out = rules.apply(said)
     except RuleError as exc:
         return _rule_error(request, actor, box, exc, typed)
