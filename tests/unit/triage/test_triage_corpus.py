@@ -39,7 +39,10 @@ def test_every_category_urgency_and_group_is_covered(rows, taxonomy):
         assert cats[c["code"]] >= 25, c["code"]
     urg = Counter(r["urgency"] for r in rows)
     assert set(urg) == {"critical", "urgent", "normal"}
-    assert 0.15 <= urg["critical"] / len(rows) <= 0.21
+    # critical lines: enough to learn from, not so many the model calls everything critical;
+    # the dev set has 25 %, and the corpus came to 21 % once its labels followed the dev set's
+    # conventions (medicine for three days, cross-province arrivals, fire lanes blocked solid)
+    assert 0.15 <= urg["critical"] / len(rows) <= 0.23
     groups = Counter(g for r in rows for g in r["special_groups"])
     for g in taxonomy["special_groups"]:
         assert groups[g["code"]] >= 40, g["code"]
@@ -78,7 +81,7 @@ def test_no_line_equals_or_nearly_equals_a_dev_set_line(rows):
     assert _close_lines(rows, dev) == []
 
 
-@pytest.mark.parametrize("name", ["triage_holdout.jsonl", "triage_contrast.jsonl"])
+@pytest.mark.parametrize("name", ["triage_holdout.jsonl", "triage_contrast.jsonl", "triage_blind.jsonl"])
 def test_the_team_held_out_sets_stay_out_of_the_corpus(rows, name, taxonomy):
     # bench/data holds the team's own held-out sets (never trained on): same format as the dev set
     path = Path(__file__).resolve().parents[3] / "bench" / "data" / name

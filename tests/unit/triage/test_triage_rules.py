@@ -18,7 +18,7 @@ def rule(**kw):
     "text, reason",
     [
         ("我老公尿毒症，每周三次透析，小区封了出不去", "透析"),
-        ("我爸的降压药只剩两天的量了，社区医院关门", "药只够一两天"),
+        ("我爸的降压药只剩两天的量了，社区医院关门", "药只够三天以内"),
         ("胰岛素昨天就打完了，今天还没打", "药已断/将断"),
         ("老婆预产期就这两天，刚才肚子一阵阵疼", "孕妇临产"),
         ("楼下电瓶车着火了，烟都冒到楼上了", "火情/燃气泄漏"),
@@ -165,6 +165,54 @@ def test_past_markers_are_data_and_round_trip():
     assert rs.apply("那回透析晚了半天").urgency == "urgent"
     assert rs.apply("上个月透析晚了半天").urgency == "critical"  # not in this document's list
     assert RuleSet.from_data(rs.to_data()).past == ("那回",)
+
+
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        # the dev set's conventions (issue #3): medicine for three days or less, an arrival from
+        # another province held at the gate or not reported, a fire lane blocked solid
+        ("老伴的降糖药只剩三天了，药店都关着，我们两个都出不去", "药只够三天以内"),
+        ("胰岛素还剩三针，社区医院说要等下周", "药只够三天以内"),
+        ("女儿今天从江西坐高铁回来，到了小区门口保安不让进，说要居委同意", "外省来沪人员管控"),
+        ("五楼那户前天从外地回来的，一直没去报备，天天下楼遛狗", "外省来沪人员管控"),
+        ("我是开大货车的司机，在高速口下不了高速，已经在车上睡了两晚", "外省来沪人员管控"),
+        ("南门被铁皮围死了，消防通道也被封死，里面六栋楼就这一条路", "消防通道堵死"),
+        ("万一着火怎么办，东边的消防车道让铁马全挡住了", "消防通道堵死"),
+    ],
+)
+def test_the_dev_sets_critical_conventions(rules, text, reason):
+    outcome = rules.apply(text)
+    assert outcome.urgency == "critical"
+    assert reason in outcome.urgency_reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我爸的阿司匹林还够吃四五天，能不能帮忙配一盒",
+        "从外省回上海现在还要不要隔离，需要什么手续",
+        "小区门口乱停车，把消防通道都占了",
+        "单元门口地面的瓷砖断了两块，对面的减速带也断了半截",  # 地面 / 对面 are not noodles
+        "米面还能撑三四天，就是蔬菜没了",
+        "封控以后垃圾就没人来收了，垃圾房都满了",           # not an unguarded sealed building
+        "工地晚上十点多还在打桩，现在还在打",               # building work, not a fight
+        "我爸做血透，医院派车接送，现在一切正常，想问问报销",
+        "我妈化疗已经全部做完了，想问复查要带什么证明",
+        "狂犬疫苗第三针是下礼拜，社区医院还能打吗",
+        "送快递被车撞了骨折，公司不肯出医药费",
+        "楼下插线板以前冒过火花，想请物业来看看",
+        "上礼拜楼道里有过一次煤气味，燃气公司已经查好了",
+    ],
+)
+def test_mentions_that_are_not_an_emergency_now(rules, text):
+    assert rules.apply(text).urgency != "critical"
+
+
+def test_a_thank_you_call_caps_the_model_at_urgent(rules):
+    outcome = rules.apply("特地打个电话谢谢你们，上回我妈的药第二天就配到了")
+    assert outcome.urgency_cap == "urgent"
+    assert outcome.urgency != "critical"
 
 
 def test_a_planned_outage_for_home_oxygen_is_urgent_not_critical(rules):

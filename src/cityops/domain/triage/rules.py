@@ -32,8 +32,8 @@ Negation and hypotheticals:
 - a *cap* rule (来电人说“不急”) limits how high the statistical model may raise urgency; it
   never lowers a floor set by another rule.
 - a floor match with a *past* marker in its clause before or inside it (上个月着过火, 停电那次
-  制氧机停了半小时) counts one class lower too: the caller reports something that happened, not what is
-  happening now.
+  制氧机停了半小时), or right after an experiential 过 (冒过火花, 有过煤气味), counts one class
+  lower too: the caller reports something that happened, not what is happening now.
 - when a rule matches several times, a match that is not demoted wins over a demoted one
   (如果不透析…，明天就要透析 is critical).
 - a worry about the *present* is not a hypothetical: after 担心/怕/会不会, a question about
@@ -65,6 +65,8 @@ DEFAULT_HYPOTHETICAL: tuple[str, ...] = (
 DEFAULT_PAST: tuple[str, ...] = ("上个月", "去年", "前年", "上次", "上回", "那次", "曾经", "早年", "小时候", "几年前")
 # After a past marker, these say the matter goes on now (上个月开始透析, 上次说好的车今天又没来).
 _STILL_NOW = re.compile(r"开始|以来|一直|至今|到现在|到今天|今天|现在|刚才|这次|又")
+# Experiential 过 right before a match (冒过火花, 有过煤气味): it happened before, like a past marker.
+_EXPERIENCED = re.compile(r"(?<![不超经通难越])过$")
 # Hypothetical markers that express worry; after them a present-state question is no hypothetical.
 WORRY_MARKERS: tuple[str, ...] = ("担心", "害怕", "怕", "会不会")
 _PRESENT_DOUBT = re.compile(r"(?:是不是|是否)(?![会要能])|已经|好像|^[他她它人老孩家里屋]{0,3}是(?![否不])")
@@ -317,6 +319,8 @@ class RuleSet:
             past = self._past_re.search(text, c_start, min(end, c_end))
             if past is not None and not _STILL_NOW.search(text, past.end(), c_end):
                 return True
+        if _EXPERIENCED.search(text, c_start, start) and not _STILL_NOW.search(text, start, c_end):
+            return True
         if self._hyp_re is None:
             return False
         for m in self._hyp_re.finditer(text, c_start, start):
