@@ -209,6 +209,24 @@ def test_mentions_that_are_not_an_emergency_now(rules, text):
     assert rules.apply(text).urgency != "critical"
 
 
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ("自己测的抗原出了两道杠，第二道很淡，要报给谁", "自测阳性/结果异常"),
+        ("小程序上核酸结果显示异常，居委还没打电话来", "自测阳性/结果异常"),
+        ("单位明天一早就要交复工证明，居委今天能开吗", "当天截止"),
+    ],
+)
+def test_matters_for_the_day_are_urgent(rules, text, reason):
+    outcome = rules.apply(text)
+    assert outcome.urgency == "urgent"
+    assert reason in outcome.urgency_reasons
+
+
+def test_thanks_for_past_help_with_dialysis_is_no_dialysis_call(rules):
+    assert rules.apply("谢谢你们上回帮我爸联系透析的车，这次想问问什么时候解封").urgency == "normal"
+
+
 def test_a_thank_you_call_caps_the_model_at_urgent(rules):
     outcome = rules.apply("特地打个电话谢谢你们，上回我妈的药第二天就配到了")
     assert outcome.urgency_cap == "urgent"
