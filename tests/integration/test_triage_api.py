@@ -72,3 +72,31 @@ def test_rules_are_editable_by_admin_and_bad_rules_are_named(api):
     rules["rules"].append({"id": "broken", "kind": "urgency", "target": "critical", "patterns": ["("], "reason": "x"})
     r = api.put("adm", "/api/v1/triage/rules", json=rules)
     assert r.status_code == 422 and "broken" in r.json()["message"]
+
+
+def test_an_admin_copy_takes_new_shipped_rules_and_keeps_its_own_edits(api, box):
+    shipped = box.triage.shipped_rules()
+    assert api.get("adm", "/api/v1/triage/rules/shipped-changes").json()["source"] == "shipped"
+    # an admin's copy from before u.fire_lane shipped, with one rule of their own
+    old = dict(shipped, version="site-2026-04", rules=[r for r in shipped["rules"] if r["id"] != "u.fire_lane"])
+    old["rules"].append({"id": "site.septic", "kind": "urgency", "target": "urgent", "patterns": ["化粪池冒"],
+                         "reason": "化粪池外溢"})
+    assert api.put("adm", "/api/v1/triage/rules", json=old).status_code == 200
+    text = "北门拉的铁马把消防通道全堵死了"
+    assert "消防通道堵死" not in api.post("op", "/api/v1/triage", json={"text": text}).json()["urgency_reasons"]
+    ch = api.get("adm", "/api/v1/triage/rules/shipped-changes").json()
+    assert ch["source"] == "saved" and ch["in_force_version"] == "site-2026-04" and ch["any"]
+    assert ch["new"] == ["u.fire_lane"] and ch["own"] == ["site.septic"] and ch["changed"] == []
+    assert api.get("op", "/api/v1/triage/rules/shipped-changes").status_code == 403
+    assert api.post("op", "/api/v1/triage/rules/take-shipped", json={"ids": ["u.fire_lane"]}).status_code == 403
+    r = api.post("adm", "/api/v1/triage/rules/take-shipped", json={"ids": ["u.fire_lane", "u.nonexistent"]})
+    assert r.status_code == 422 and "u.nonexistent" in r.json()["message"]
+    assert api.post("adm", "/api/v1/triage/rules/take-shipped", json={}).status_code == 422
+    r = api.post("adm", "/api/v1/triage/rules/take-shipped", json={"ids": ["u.fire_lane"]})
+    assert r.status_code == 200, r.text
+    now = api.get("adm", "/api/v1/triage/rules").json()
+    ids = [x["id"] for x in now["rules"]]
+    assert "u.fire_lane" in ids and "site.septic" in ids and now["version"] == shipped["version"] + "+local"
+    s = api.post("op", "/api/v1/triage", json={"text": text}).json()
+    assert s["urgency"] == "critical" and "消防通道堵死" in s["urgency_reasons"]
+    assert api.get("adm", "/api/v1/triage/rules/shipped-changes").json()["new"] == []

@@ -239,6 +239,28 @@ def test_saving_the_triage_rules_from_the_page_changes_what_the_api_returns(web,
     assert r.status_code == 303 and triage_rules(api)["version"] == box.triage.shipped_rules()["version"]
 
 
+def test_the_page_offers_the_shipped_rules_a_saved_copy_lacks_and_takes_the_ticked_ones(web, api, box):
+    shipped = box.triage.shipped_rules()
+    assert 'id="shipped-changes"' not in web.get("adm", "/admin/triage-rules").text  # no copy saved
+    old = dict(shipped, version="site-1", past=["上个月"],
+               rules=[r for r in shipped["rules"] if r["id"] not in ("u.fire_lane", "u.arrival_control")])
+    old["rules"].append({"id": "site.own", "kind": "urgency", "target": "urgent", "patterns": ["化粪池冒"], "reason": "化粪池外溢"})
+    assert web.form("adm", "/admin/triage-rules", {"rules": json.dumps(old, ensure_ascii=False)}).status_code == 204
+    page = web.get("adm", "/admin/triage-rules").text
+    assert 'id="shipped-changes" data-new="2" data-changed="0"' in page
+    assert 'data-shipped-rule="u.fire_lane" data-change="new"' in page and 'value="u.fire_lane" checked' in page
+    assert 'data-list="past" data-change="list"' in page and "site.own" in page  # the own rule is named as kept
+    r = web.form("adm", "/admin/triage-rules/take", {"ids": ["u.fire_lane"]})
+    assert r.status_code == 204 and r.headers["HX-Redirect"] == "/admin/triage-rules?done=taken"
+    now = triage_rules(api)
+    ids = [x["id"] for x in now["rules"]]
+    assert "u.fire_lane" in ids and "u.arrival_control" not in ids and "site.own" in ids and now["past"] == ["上个月"]
+    page = web.get("adm", "/admin/triage-rules").text
+    assert 'data-new="1"' in page and 'data-shipped-rule="u.arrival_control" data-change="new"' in page
+    r = web.form("adm", "/admin/triage-rules/take", {})  # nothing ticked: told so, nothing saved
+    assert r.status_code == 422 and triage_rules(api) == now
+
+
 @pytest.mark.parametrize("htmx", [True, False])
 def test_a_bad_triage_rule_is_named_the_text_kept_and_nothing_saved(web, api, box, htmx):
     before = triage_rules(api)

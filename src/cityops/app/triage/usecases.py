@@ -9,6 +9,7 @@ from ...domain.errors import InvalidInput, NotAllowed
 from ...domain.roles import HANDLING_ROLES, Actor, Role
 from ...domain.triage.duplicates import Candidate, rank_duplicates
 from ...domain.triage.engine import Triage
+from ...domain.triage.ruledoc import ShippedChanges, shipped_changes, take_shipped
 from ...domain.triage.rules import RuleSet
 from . import knowledge
 
@@ -86,15 +87,47 @@ def get_rules(uow, engines: EngineSource) -> Any:
         return uow.triage.rules() or engines.shipped_rules()
 
 
-def put_rules(uow, actor: Actor, data: Any, now: datetime) -> Any:
-    """Replace the urgency / special-group rules (admin; validated; audited)."""
+def _admin_only(actor: Actor) -> None:
     if actor.role != Role.ADMIN:
         raise NotAllowed("只有管理员可以修改分拨规则 (only an admin may edit triage rules)")
-    ruleset = RuleSet.from_data(data)  # raises with the id of the bad rule
-    clean = ruleset.to_data()
+
+
+def _store_rules(uow, actor: Actor, data: Any, now: datetime, detail: dict[str, Any] | None = None) -> Any:
+    clean = RuleSet.from_data(data).to_data()  # raises with the id of the bad rule
     with uow:
         uow.triage.set_rules(clean, actor.user_id, now)
         uow.audit.add(now, actor.user_id, "triage_rules_changed", "triage_rules", "rules",
-                      {"rules": len(clean.get("rules", []))})
+                      {"rules": len(clean.get("rules", [])), **(detail or {})})
         uow.commit()
     return clean
+
+
+def put_rules(uow, actor: Actor, data: Any, now: datetime) -> Any:
+    """Replace the urgency / special-group rules (admin; validated; audited)."""
+    _admin_only(actor)
+    return _store_rules(uow, actor, data, now)
+
+
+def shipped_rule_changes(uow, engines: EngineSource) -> dict[str, Any]:
+    """Where the shipped rules differ from an admin's saved copy (nothing when none is saved)."""
+    with uow:
+        saved = uow.triage.rules()
+    shipped = engines.shipped_rules()
+    changes = shipped_changes(saved, shipped) if saved else ShippedChanges((), (), (), ())
+    return {"source": "saved" if saved else "shipped", "in_force_version": (saved or shipped).get("version", ""),
+            "shipped_version": shipped.get("version", ""), "any": changes.any, **changes.to_dict()}
+
+
+def take_shipped_rules(uow, actor: Actor, engines: EngineSource, ids: Any, lists: Any, now: datetime) -> Any:
+    """Bring the chosen shipped rules and marker lists into the admin's saved copy (admin; audited)."""
+    _admin_only(actor)
+    if not isinstance(ids, list) or not isinstance(lists, list):
+        raise InvalidInput("ids 和 lists 须为列表 (ids and lists must be lists of names)")
+    if not ids and not lists:
+        raise InvalidInput("请至少选择一条出厂规则或一个列表 (choose at least one shipped rule or list)")
+    with uow:
+        saved = uow.triage.rules()
+    if not saved:
+        raise InvalidInput("出厂规则已在使用，没有可合并的副本 (no saved copy: the shipped rules are in force)")
+    merged = take_shipped(saved, engines.shipped_rules(), ids, lists)
+    return _store_rules(uow, actor, merged, now, {"taken_from_shipped": [*map(str, ids), *map(str, lists)]})

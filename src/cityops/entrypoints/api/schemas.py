@@ -256,6 +256,11 @@ class TriageIn(BaseModel):
     address: str = Field("", max_length=300)
 
 
+class TakeShippedIn(BaseModel):
+    ids: list[str] = Field(default_factory=list, max_length=500, description="shipped rule ids to take into the saved copy")
+    lists: list[str] = Field(default_factory=list, max_length=3, description="marker lists to take: negators, hypothetical, past")
+
+
 class TriageOut(BaseModel):
     model_config = ConfigDict(extra="allow")
     category: list[dict[str, Any]] = Field(description="top-3 categories with scores")

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends
 from ...app.triage import usecases as tri
 from ...domain.roles import Actor, Role
 from .deps import Box, CurrentActor, Now, require
-from .schemas import STD, TriageIn, TriageOut, errors
+from .schemas import STD, TakeShippedIn, TriageIn, TriageOut, errors
 
 router = APIRouter(prefix="/api/v1/triage", tags=["triage"], responses=errors(401, 422))
 Admin = Annotated[Actor, Depends(require(Role.ADMIN))]
@@ -27,6 +27,18 @@ def get_rules(actor: CurrentActor, box: Box) -> Any:
 @router.put("/rules", responses=STD, summary="Replace the rules (admin; each bad rule is named)")
 def put_rules(body: dict[str, Any], actor: Admin, box: Box, now: Now) -> Any:
     return tri.put_rules(box.uow(), actor, body, now)
+
+
+@router.get("/rules/shipped-changes", responses=STD,
+            summary="Where the rules shipped with cityops differ from an admin's saved copy (new, changed, own rules; lists)")
+def shipped_changes(actor: Admin, box: Box) -> dict[str, Any]:
+    return tri.shipped_rule_changes(box.uow(), box.triage)
+
+
+@router.post("/rules/take-shipped", responses=STD,
+             summary="Take chosen shipped rules and marker lists into the saved copy, keeping every other edit (admin)")
+def take_shipped(body: TakeShippedIn, actor: Admin, box: Box, now: Now) -> Any:
+    return tri.take_shipped_rules(box.uow(), actor, box.triage, body.ids, body.lists, now)
 
 
 @router.post("/retrain", responses=STD, summary="Train a new model from the corpus plus operator-confirmed orders")

@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from ...app.triage import usecases as tri
 from ...domain.errors import DomainError
 from ...domain.triage.codes import SPECIAL_GROUPS, URGENCY_LEVELS
+from ...domain.triage.ruledoc import shipped_changes
 from ...domain.triage.rules import RuleError, RuleSet
 from . import i18n
 from .admin_forms import AdminActor, json_document, refused, text
@@ -55,8 +56,25 @@ def _triage(request: Request, actor, box, extra: dict[str, Any] | None = None, s
     extra.setdefault("form", {"rules": json.dumps(doc, ensure_ascii=False, indent=2)})
     return page(request, actor, "admin_triage.html", "triage",
                 {"doc": doc, "rows": rows, "counts": counts, "lab": lab, "source": "saved" if saved else "shipped",
-                 "same_as_shipped": saved == shipped, "shipped_version": shipped.get("version", ""), **extra},
+                 "same_as_shipped": saved == shipped, "shipped_version": shipped.get("version", ""),
+                 "shipped": _shipped_changes(saved, shipped), **extra},
                 status_code)
+
+
+def _shipped_changes(saved: Any, shipped: dict[str, Any]) -> dict[str, Any] | None:
+    """For the "take from the shipped rules" card: the shipped rules new or changed against the
+    saved copy (with their reason and purpose), the lists that differ, the copy's own rules."""
+    if not saved:
+        return None
+    try:
+        changes = shipped_changes(saved, shipped)
+    except RuleError:
+        return None  # a saved copy that no longer validates: the editor above names the rule
+    if not changes.any:
+        return None
+    theirs = {r["id"]: r for r in shipped.get("rules", [])}
+    return {"new": [theirs[i] for i in changes.new], "changed": [theirs[i] for i in changes.changed],
+            "lists": [(name, shipped.get(name, [])) for name in changes.lists], "own": changes.own}
 
 
 @router.get("/admin/triage-rules")
@@ -116,3 +134,18 @@ async def reset_triage(request: Request, actor: AdminActor, box: Box):
     except DomainError as exc:
         return refused(request, exc, lambda extra: _triage(request, actor, box, extra))
     return redirect(request, "/admin/triage-rules?done=reset")
+
+
+@router.post("/admin/triage-rules/take")
+async def take_shipped(request: Request, actor: AdminActor, box: Box):
+    """Take the ticked shipped rules and lists into the saved copy; every other edit stays."""
+    form = await request.form()
+    ids = [str(v) for v in form.getlist("ids")]
+    lists = [str(v) for v in form.getlist("lists")]
+    try:
+        tri.take_shipped_rules(box.uow(), actor, box.triage, ids, lists, box.now())
+    except RuleError as exc:
+        return _rule_error(request, actor, box, exc, {})
+    except DomainError as exc:
+        return refused(request, exc, lambda extra: _triage(request, actor, box, extra))
+    return redirect(request, "/admin/triage-rules?done=taken")
