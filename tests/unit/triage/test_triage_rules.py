@@ -14,23 +14,38 @@ def rule(**kw):
 
 # ---- the shipped rules -------------------------------------------------------------------
 
-@pytest.mark.parametrize(
-    "text, reason",
-    [
-        ("我老公尿毒症，每周三次透析，小区封了出不去", "透析"),
-        ("我爸的降压药只剩两天的量了，社区医院关门", "药只够三天以内"),
-        ("胰岛素昨天就打完了，今天还没打", "药已断/将断"),
-        ("老婆预产期就这两天，刚才肚子一阵阵疼", "孕妇临产"),
-        ("楼下电瓶车着火了，烟都冒到楼上了", "火情/燃气泄漏"),
-        ("家里米和菜都吃完了，一点吃的都没有了", "断粮/没有吃的"),
-        ("我们楼有阳性，到现在还没有拉警戒线", "警戒线/封控设置"),
-        ("邻居说不想活了，要从阳台跳下去", "轻生风险"),
-        ("我妈乳腺癌，下周二要去化疗", "化疗/放疗"),
-    ],
-)
-def test_life_and_safety_phrases_are_critical_with_their_reason(rules, text, reason):
+CRITICAL_PHRASES = [
+    ("我老公尿毒症，每周三次透析，小区封了出不去", "透析"),
+    ("我爸的降压药只剩两天的量了，社区医院关门", "药只够三天以内"),
+    ("胰岛素昨天就打完了，今天还没打", "药已断/将断"),
+    ("老婆预产期就这两天，刚才肚子一阵阵疼", "孕妇临产"),
+    ("楼下电瓶车着火了，烟都冒到楼上了", "火情/燃气泄漏"),
+    ("家里米和菜都吃完了，一点吃的都没有了", "断粮/没有吃的"),
+    ("我们楼有阳性，到现在还没有拉警戒线", "警戒线/封控设置"),
+    ("邻居说不想活了，要从阳台跳下去", "轻生风险"),
+    ("我妈乳腺癌，下周二要去化疗", "化疗/放疗"),
+    # the dev set's conventions (issue #3): medicine for three days or less, an arrival from
+    # another province held at the gate or not reported, a fire lane blocked solid
+    ("老伴的降糖药只剩三天了，药店都关着，我们两个都出不去", "药只够三天以内"),
+    ("胰岛素还剩三针，社区医院说要等下周", "药只够三天以内"),
+    ("女儿今天从江西坐高铁回来，到了小区门口保安不让进，说要居委同意", "外省来沪人员管控"),
+    ("五楼那户前天从外地回来的，一直没去报备，天天下楼遛狗", "外省来沪人员管控"),
+    ("我是开大货车的司机，在高速口下不了高速，已经在车上睡了两晚", "外省来沪人员管控"),
+    ("南门被铁皮围死了，消防通道也被封死，里面六栋楼就这一条路", "消防通道堵死"),
+    ("万一着火怎么办，东边的消防车道让铁马全挡住了", "消防通道堵死"),
+]
+URGENT_PHRASES = [  # matters for the day
+    ("自己测的抗原出了两道杠，第二道很淡，要报给谁", "自测阳性/结果异常"),
+    ("小程序上核酸结果显示异常，居委还没打电话来", "自测阳性/结果异常"),
+    ("单位明天一早就要交复工证明，居委今天能开吗", "当天截止"),
+]
+
+
+@pytest.mark.parametrize("text, level, reason", [(t, "critical", r) for t, r in CRITICAL_PHRASES]
+                         + [(t, "urgent", r) for t, r in URGENT_PHRASES])
+def test_phrases_get_their_class_with_their_reason(rules, text, level, reason):
     outcome = rules.apply(text)
-    assert outcome.urgency == "critical"
+    assert outcome.urgency == level
     assert reason in outcome.urgency_reasons
 
 
@@ -94,6 +109,20 @@ def test_generic_emergency_vocabulary_is_critical(rules, text, reason):
         "猫粮还剩最后一顿，宠物店全关着",
         "网上说孕妇做核酸会引起宫缩，有没有这个说法",
         "老板昨天夜里把机器全搬空了，人不见了，工资一分没结",
+        # mentions that are not an emergency now (2026-11-29)
+        "我爸的阿司匹林还够吃四五天，能不能帮忙配一盒",
+        "从外省回上海现在还要不要隔离，需要什么手续",
+        "小区门口乱停车，把消防通道都占了",
+        "单元门口地面的瓷砖断了两块，对面的减速带也断了半截",  # 地面 / 对面 are not noodles
+        "米面还能撑三四天，就是蔬菜没了",
+        "封控以后垃圾就没人来收了，垃圾房都满了",           # not an unguarded sealed building
+        "工地晚上十点多还在打桩，现在还在打",               # building work, not a fight
+        "我爸做血透，医院派车接送，现在一切正常，想问问报销",
+        "我妈化疗已经全部做完了，想问复查要带什么证明",
+        "狂犬疫苗第三针是下礼拜，社区医院还能打吗",
+        "送快递被车撞了骨折，公司不肯出医药费",
+        "楼下插线板以前冒过火花，想请物业来看看",
+        "上礼拜楼道里有过一次煤气味，燃气公司已经查好了",
     ],
 )
 def test_look_alikes_of_the_emergency_vocabulary_are_not_critical(rules, text):
@@ -165,62 +194,6 @@ def test_past_markers_are_data_and_round_trip():
     assert rs.apply("那回透析晚了半天").urgency == "urgent"
     assert rs.apply("上个月透析晚了半天").urgency == "critical"  # not in this document's list
     assert RuleSet.from_data(rs.to_data()).past == ("那回",)
-
-
-@pytest.mark.parametrize(
-    "text, reason",
-    [
-        # the dev set's conventions (issue #3): medicine for three days or less, an arrival from
-        # another province held at the gate or not reported, a fire lane blocked solid
-        ("老伴的降糖药只剩三天了，药店都关着，我们两个都出不去", "药只够三天以内"),
-        ("胰岛素还剩三针，社区医院说要等下周", "药只够三天以内"),
-        ("女儿今天从江西坐高铁回来，到了小区门口保安不让进，说要居委同意", "外省来沪人员管控"),
-        ("五楼那户前天从外地回来的，一直没去报备，天天下楼遛狗", "外省来沪人员管控"),
-        ("我是开大货车的司机，在高速口下不了高速，已经在车上睡了两晚", "外省来沪人员管控"),
-        ("南门被铁皮围死了，消防通道也被封死，里面六栋楼就这一条路", "消防通道堵死"),
-        ("万一着火怎么办，东边的消防车道让铁马全挡住了", "消防通道堵死"),
-    ],
-)
-def test_the_dev_sets_critical_conventions(rules, text, reason):
-    outcome = rules.apply(text)
-    assert outcome.urgency == "critical"
-    assert reason in outcome.urgency_reasons
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "我爸的阿司匹林还够吃四五天，能不能帮忙配一盒",
-        "从外省回上海现在还要不要隔离，需要什么手续",
-        "小区门口乱停车，把消防通道都占了",
-        "单元门口地面的瓷砖断了两块，对面的减速带也断了半截",  # 地面 / 对面 are not noodles
-        "米面还能撑三四天，就是蔬菜没了",
-        "封控以后垃圾就没人来收了，垃圾房都满了",           # not an unguarded sealed building
-        "工地晚上十点多还在打桩，现在还在打",               # building work, not a fight
-        "我爸做血透，医院派车接送，现在一切正常，想问问报销",
-        "我妈化疗已经全部做完了，想问复查要带什么证明",
-        "狂犬疫苗第三针是下礼拜，社区医院还能打吗",
-        "送快递被车撞了骨折，公司不肯出医药费",
-        "楼下插线板以前冒过火花，想请物业来看看",
-        "上礼拜楼道里有过一次煤气味，燃气公司已经查好了",
-    ],
-)
-def test_mentions_that_are_not_an_emergency_now(rules, text):
-    assert rules.apply(text).urgency != "critical"
-
-
-@pytest.mark.parametrize(
-    "text, reason",
-    [
-        ("自己测的抗原出了两道杠，第二道很淡，要报给谁", "自测阳性/结果异常"),
-        ("小程序上核酸结果显示异常，居委还没打电话来", "自测阳性/结果异常"),
-        ("单位明天一早就要交复工证明，居委今天能开吗", "当天截止"),
-    ],
-)
-def test_matters_for_the_day_are_urgent(rules, text, reason):
-    outcome = rules.apply(text)
-    assert outcome.urgency == "urgent"
-    assert reason in outcome.urgency_reasons
 
 
 def test_thanks_for_past_help_with_dialysis_is_no_dialysis_call(rules):
