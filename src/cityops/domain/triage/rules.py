@@ -66,7 +66,7 @@ DEFAULT_PAST: tuple[str, ...] = ("上个月", "去年", "前年", "上次", "上
 # After a past marker, these say the matter goes on now (上个月开始透析, 上次说好的车今天又没来).
 _STILL_NOW = re.compile(r"开始|以来|一直|至今|到现在|到今天|今天|现在|刚才|这次|又")
 # Experiential 过 right before a match (冒过火花, 有过煤气味): it happened before, like a past marker.
-_EXPERIENCED = re.compile(r"(?<![不超经通难越])过$")
+_EXPERIENCED = re.compile(r"(?<![不超经通难越路])过$")
 # Hypothetical markers that express worry; after them a present-state question is no hypothetical.
 WORRY_MARKERS: tuple[str, ...] = ("担心", "害怕", "怕", "会不会")
 _PRESENT_DOUBT = re.compile(r"(?:是不是|是否)(?![会要能])|已经|好像|^[他她它人老孩家里屋]{0,3}是(?![否不])")

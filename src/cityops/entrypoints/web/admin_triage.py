@@ -144,8 +144,10 @@ async def take_shipped(request: Request, actor: AdminActor, box: Box):
     lists = [str(v) for v in form.getlist("lists")]
     try:
         tri.take_shipped_rules(box.uow(), actor, box.triage, ids, lists, box.now())
-    except RuleError as exc:
-        return _rule_error(request, actor, box, exc, {})
+    except RuleError as exc:  # the saved copy itself no longer validates: name the rule, keep the editor
+        if is_htmx(request):
+            return render(request, "_admin_rule_errors.html", {"problems": _problems(exc)}, status_code=422)
+        return _triage(request, actor, box, {"problems": _problems(exc)}, 422)
     except DomainError as exc:
         return refused(request, exc, lambda extra: _triage(request, actor, box, extra))
     return redirect(request, "/admin/triage-rules?done=taken")
