@@ -67,7 +67,7 @@ class Triage:
     category: tuple[tuple[str, float], ...]      # top-3 (code, probability), best first
     urgency: str                                  # critical / urgent / normal
     urgency_score: float                          # confidence in ``urgency`` (0-1)
-    urgency_reasons: tuple[str, ...]              # e.g. ("透析",), ("药只够一两天",), ("模型判断",)
+    urgency_reasons: tuple[str, ...]              # e.g. ("透析",), ("药只够三天以内",), ("模型判断",)
     special_groups: tuple[GroupFlag, ...]
     low_confidence: bool
     model_version: str
