@@ -45,6 +45,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from cityops.domain.errors import InvalidInput
@@ -145,13 +146,29 @@ class RuleOutcome:
         return tuple(dict.fromkeys(m.reason for m in self.matches if m.effect == "cap"))
 
 
+@lru_cache(maxsize=8192)
+def _pattern_error(pattern: str) -> str | None:
+    """Why one pattern is not a valid regular expression (None when it is). Cached: the shipped
+    rules hold about a thousand patterns, more than ``re``'s own cache, and a document is
+    validated again on every save, page view and engine build."""
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        return str(exc)
+    return None
+
+
+@lru_cache(maxsize=1024)
+def _alternation(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
 def _compile(patterns: Sequence[str], rule_id: str, what: str) -> re.Pattern[str]:
     for p in patterns:
-        try:
-            re.compile(p)
-        except re.error as exc:
-            raise RuleError(f"rule {rule_id!r}: bad {what} pattern {p!r}: {exc}", rule_id) from exc
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+        error = _pattern_error(p)
+        if error is not None:
+            raise RuleError(f"rule {rule_id!r}: bad {what} pattern {p!r}: {error}", rule_id)
+    return _alternation(tuple(patterns))
 
 
 def _str_list(value: Any, rule_id: str, key: str, sets: Mapping[str, tuple[str, ...]], required: bool) -> tuple[str, ...]:
