@@ -123,6 +123,7 @@ def test_generic_emergency_vocabulary_is_critical(rules, text, reason):
         "送快递被车撞了骨折，公司不肯出医药费",
         "楼下插线板以前冒过火花，想请物业来看看",
         "上礼拜楼道里有过一次煤气味，燃气公司已经查好了",
+        "单位体检结果异常，想问去哪家医院复查",   # not a test for the virus
     ],
 )
 def test_look_alikes_of_the_emergency_vocabulary_are_not_critical(rules, text):
